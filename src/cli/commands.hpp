@@ -1,0 +1,36 @@
+// SPDX-License-Identifier: Apache-2.0
+// The command table: one row per command (name, summary, example, setup function).
+#pragma once
+
+#include "options.hpp"
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+#include <span>
+#include <string_view>
+
+namespace cudapkgs::cli {
+
+/// Runs a parsed command and returns its exit code.
+using RunFn = std::function<int()>;
+
+/// Adds a command's options to `cmd` and returns what runs it once parsing succeeded.
+using SetupFn = RunFn (*)(CLI::App& cmd, const GlobalOptions& global);
+
+struct CommandSpec {
+    std::string_view name;
+    std::string_view summary;
+    std::string_view example;
+    SetupFn setup;
+};
+
+std::span<const CommandSpec> commands();
+
+// One setup function per cmd_<name>.cpp.
+RunFn setup_version(CLI::App&, const GlobalOptions&);
+RunFn setup_list(CLI::App&, const GlobalOptions&);
+RunFn setup_eval(CLI::App&, const GlobalOptions&);
+RunFn setup_flags(CLI::App&, const GlobalOptions&);
+
+} // namespace cudapkgs::cli
