@@ -8,6 +8,13 @@ namespace cudapkgs::cli {
 namespace {
 
 constexpr std::array kCommands = {
+    CommandSpec{"list", "List package sets, or the packages of one set",
+                "cudapkgs list cudaPackages_12_8", &setup_list},
+    CommandSpec{"eval", "Print the value at an attribute path as JSON",
+                "cudapkgs eval cudaPackages_12_8.cudnn.version", &setup_eval},
+    CommandSpec{"flags", "Print nvcc gencode flags and CMake architectures for the capabilities",
+                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0",
+                &setup_flags},
     CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json",
                 &setup_version},
 };

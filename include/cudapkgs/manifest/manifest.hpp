@@ -1,0 +1,94 @@
+// SPDX-License-Identifier: Apache-2.0
+// Typed views of NVIDIA's redistrib manifests and nixpkgs-style feature manifests.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace cudapkgs::manifest {
+
+/// One downloadable archive: `{relative_path, sha256, md5, size}`.
+struct Artifact {
+    std::string relative_path;
+    std::string sha256; ///< lower-case hex
+    std::string md5;    ///< may be empty
+    std::uint64_t size = 0;
+};
+
+/// A platform key's value: a flat archive, or one archive per CUDA major (`cuda12` → "12").
+struct PlatformEntry {
+    std::optional<Artifact> flat;
+    std::map<std::string, Artifact> variants;
+};
+
+/// One package of a manifest (a top-level key other than `release_*`).
+struct ManifestEntry {
+    std::string key; ///< pname
+    std::string name;
+    std::string license;
+    std::string license_path;
+    std::string version;
+    std::vector<std::string> cuda_variants; ///< "12", "13"
+    std::vector<std::pair<std::string, PlatformEntry>> platforms; ///< in file order
+
+    const PlatformEntry* find_platform(std::string_view platform) const;
+};
+
+/// A `redistrib_<version>.json` file.
+struct Manifest {
+    std::string product; ///< directory name: cuda, cudnn, cutensor, cusparselt, …
+    std::string version; ///< from the file name
+    std::string path;
+    std::string release_label; ///< the file's, or `version` when absent
+    std::string release_date;
+    std::string release_product;
+    std::vector<ManifestEntry> entries;
+
+    const ManifestEntry* find(std::string_view key) const;
+};
+
+/// A `feature_<version>.json` file: package → platform → outputs whose flag is true.
+struct FeatureManifest {
+    std::string product;
+    std::string version;
+    std::string path;
+    std::map<std::string, std::map<std::string, std::vector<std::string>>> outputs;
+};
+
+/// Parses manifest text; throws Error{InvalidInput} with `file:line:col` naming the key.
+Manifest parse_manifest(std::string_view text, std::string_view path, std::string product,
+                        std::string version);
+/// Parses a feature manifest; throws Error{InvalidInput} with `file:line:col`.
+FeatureManifest parse_feature_manifest(std::string_view text, std::string_view path,
+                                       std::string product, std::string version);
+
+/// The pin table `sets.json`: set name → product → version, and alias → target.
+struct SetPins {
+    std::map<std::string, std::map<std::string, std::string>> sets;
+    std::map<std::string, std::string> aliases;
+    std::string path;
+};
+SetPins parse_set_pins(std::string_view text, std::string_view path);
+
+/// Everything found in one or more manifest directories.
+struct ManifestStore {
+    /// product → manifests, oldest first.
+    std::map<std::string, std::vector<Manifest>> products;
+    std::map<std::string, std::vector<FeatureManifest>> features;
+    SetPins pins;
+    std::vector<std::string> directories;
+
+    const Manifest* find(std::string_view product, std::string_view version) const;
+};
+
+/// Loads `<dir>/<product>/redistrib_*.json`, `feature_*.json` and `<dir>/sets.json` from each
+/// directory in order (a later directory's file for the same product and version wins).
+ManifestStore load_manifest_dirs(const std::vector<std::filesystem::path>& dirs);
+
+} // namespace cudapkgs::manifest

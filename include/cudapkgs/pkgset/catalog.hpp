@@ -1,0 +1,49 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cudapkgs/manifest/manifest.hpp>
+#include <cudapkgs/version/version.hpp>
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cudapkgs::pkgset {
+
+/// A versioned set as the manifests and pins define it, before any configuration.
+struct SetDefinition {
+    std::string name;                  ///< cudaPackages_12_8
+    version::Version cuda;             ///< the cuda manifest version, 12.8.2
+    version::Version cuda_major_minor; ///< 12.8
+    const manifest::Manifest* cuda_manifest = nullptr;
+    std::map<std::string, std::string> pins; ///< explicit product pins (besides cuda)
+    bool pinned = false;                     ///< from sets.json rather than the fallback rule
+};
+
+/// All manifests plus the set definitions and aliases derived from them.
+class Catalog {
+public:
+    /// Builds set definitions from pins and the fallback rule; throws Error{InvalidInput} when a
+    /// pin names a manifest that does not exist.
+    explicit Catalog(manifest::ManifestStore store);
+
+    const manifest::ManifestStore& manifests() const noexcept { return m_store; }
+    const std::vector<SetDefinition>& sets() const noexcept { return m_sets; }
+    const std::map<std::string, std::string>& aliases() const noexcept { return m_aliases; }
+
+    /// The definition for a versioned name (no alias resolution).
+    const SetDefinition* find_set(std::string_view name) const;
+    /// Follows aliases (`cudaPackages` → `cudaPackages_12` → `cudaPackages_12_9`).
+    std::optional<std::string> resolve_alias(std::string_view name) const;
+    /// Library products (every product but cuda), in name order.
+    std::vector<std::string> library_products() const;
+
+private:
+    manifest::ManifestStore m_store;
+    std::vector<SetDefinition> m_sets;
+    std::map<std::string, std::string> m_aliases;
+};
+
+} // namespace cudapkgs::pkgset

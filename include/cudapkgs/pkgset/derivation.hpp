@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cudapkgs/pkgset/package_set.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <map>
+#include <string>
+
+namespace cudapkgs::pkgset {
+
+/// Bumped whenever the builder's output for the same inputs would change.
+inline constexpr const char* kBuilderVersion = "cudapkgs-redist-1";
+
+/// A derivation: canonical JSON of every input, and the store path names derived from it.
+struct Derivation {
+    nlohmann::json inputs;
+    std::string hash; ///< sha256 hex of the canonical inputs
+    /// output → store path base name `<32-char hash>-<pname>-<version>[-<output>]`
+    std::map<std::string, std::string> outputs;
+};
+
+/// Computes derivations for the packages of one set, memoised, resolving dependencies by name
+/// in that set (the fixed point). Throws Error{InvalidInput} on cycles, missing or
+/// unavailable dependencies.
+class DerivationBuilder {
+public:
+    explicit DerivationBuilder(const PackageSet& set) : m_set(&set) {}
+
+    const Derivation& get(const Package& package);
+
+private:
+    const PackageSet* m_set;
+    std::map<std::string, Derivation> m_done;
+    std::vector<std::string> m_stack;
+};
+
+/// The store path base name for one output of a derivation hash.
+std::string store_path_name(const std::string& derivation_hash, const Package& package,
+                            const std::string& output);
+
+} // namespace cudapkgs::pkgset

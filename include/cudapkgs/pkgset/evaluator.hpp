@@ -1,0 +1,82 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cudapkgs/pkgset/catalog.hpp>
+#include <cudapkgs/pkgset/derivation.hpp>
+#include <cudapkgs/pkgset/package_set.hpp>
+
+#include <nlohmann/json.hpp>
+
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cudapkgs::pkgset {
+
+/// Inputs that affect how values are shown but never a store path.
+struct EvalSettings {
+    std::string store_dir;            ///< prefix of outPaths
+    std::vector<std::string> mirrors; ///< first one makes `src.url`
+    /// Describes the host compiler for `<set>.hostCompiler` (kept out of pkgset: it runs a
+    /// process).
+    std::function<nlohmann::json(const version::Version& cuda_major_minor)> host_compiler;
+};
+
+/// A package found by attribute path.
+struct ResolvedPackage {
+    const PackageSet* set = nullptr;
+    const Package* package = nullptr;
+    std::string attrpath; ///< canonical, e.g. cudaPackages_12_8.cudnn
+};
+
+/// Evaluates attribute paths (`cudaPackages_12_8.cudnn.version`) against the catalog under a
+/// base configuration, with the variants `pkgsCuda`, `pkgsForCudaArch.sm_XX` and `<set>.pkgs`.
+class Evaluator {
+public:
+    Evaluator(const Catalog& catalog, Instance base, EvalSettings settings);
+
+    /// The value at an attribute path as JSON; throws Error{InvalidInput} with "did you mean".
+    nlohmann::json eval(std::string_view attrpath);
+    /// The package an attribute path names; throws when it names something else.
+    ResolvedPackage resolve_package(std::string_view attrpath);
+    /// The set an attribute path names (`cudaPackages`, `pkgsCuda.cudaPackages_12_8`).
+    const PackageSet& resolve_set(std::string_view attrpath);
+
+    /// The package object `eval` prints (outPaths only when the licence is accepted).
+    nlohmann::json package_json(const PackageSet& set, const Package& package);
+    /// output → absolute store path; enforces licence, availability and capabilities.
+    std::map<std::string, std::string> out_paths(const PackageSet& set, const Package& package,
+                                                 std::string_view attrpath);
+    const Derivation& derivation(const PackageSet& set, const Package& package);
+
+    /// Root attribute names of the base instance.
+    std::vector<std::string> root_names() const;
+    const Catalog& catalog() const noexcept { return *m_catalog; }
+    const Instance& base() const noexcept { return m_instances.front(); }
+    /// The set with `name` (resolved through aliases) under instance `index`.
+    const PackageSet& set_in(std::size_t instance, std::string_view name);
+
+private:
+    struct Cursor;
+    std::size_t instance_with(std::function<void(Instance&)> change, std::size_t from);
+    std::vector<std::string> root_names_of(std::size_t instance) const;
+    std::string resolve_root_name(std::size_t instance, std::string_view name) const;
+    nlohmann::json set_attribute(const PackageSet& set, const std::string& attr, Cursor& cursor);
+    std::vector<std::string> set_attribute_names(const PackageSet& set) const;
+    void walk(Cursor& cursor, const std::vector<std::string>& path);
+
+    const Catalog* m_catalog;
+    EvalSettings m_settings;
+    std::deque<Instance> m_instances;
+    std::map<std::string, std::size_t> m_instance_keys;
+    std::map<std::pair<std::size_t, std::string>, std::unique_ptr<PackageSet>> m_sets;
+    std::map<const PackageSet*, std::unique_ptr<DerivationBuilder>> m_derivations;
+};
+
+/// Splits `a.b.c` into segments; throws Error{Usage}-like InvalidInput on empty segments.
+std::vector<std::string> split_attrpath(std::string_view attrpath);
+
+} // namespace cudapkgs::pkgset

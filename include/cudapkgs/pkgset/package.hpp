@@ -1,0 +1,45 @@
+// SPDX-License-Identifier: Apache-2.0
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cudapkgs::pkgset {
+
+/// A licence as nixpkgs models it: a short name and whether it is free.
+struct License {
+    std::string short_name;
+    bool free = false;
+};
+
+/// Where a package's archive comes from.
+struct Source {
+    std::string product;       ///< redist name: the archive lives under <mirror>/<product>/redist/
+    std::string relative_path; ///< from the manifest
+    std::string sha256;
+    std::uint64_t size = 0;
+    std::string platform; ///< manifest platform key the archive was chosen from
+};
+
+/// One package of an evaluated set.
+struct Package {
+    std::string attr;  ///< attribute name in the set (cudnn, cudnn_9_8)
+    std::string pname; ///< manifest key
+    std::string version;
+    std::string product;          ///< cuda, cudnn, …
+    std::string manifest_version; ///< release the entry comes from (9.13.0)
+    std::string description;
+    std::optional<Source> src;
+    License license;
+    std::vector<std::string> outputs;
+    std::vector<std::string> dependencies; ///< attribute names in the same set
+    std::vector<std::string> platforms;    ///< Nix systems
+    std::vector<std::string> unavailable_reasons;
+    std::string main_program;
+
+    bool available() const { return unavailable_reasons.empty(); }
+};
+
+} // namespace cudapkgs::pkgset

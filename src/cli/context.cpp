@@ -1,0 +1,139 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "context.hpp"
+
+#include <cudapkgs/toolchain/host_compiler.hpp>
+#include <cudapkgs/util/error.hpp>
+
+#include <cstdlib>
+#include <sys/utsname.h>
+#include <unistd.h>
+
+namespace cudapkgs::cli {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string env_or(const char* name, std::string fallback = {}) {
+    const char* v = std::getenv(name);
+    return v != nullptr && *v != '\0' ? std::string(v) : fallback;
+}
+
+std::vector<std::string> split_any(const std::string& text, std::string_view separators) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        std::size_t end = text.find_first_of(separators, start);
+        if (end == std::string::npos) {
+            end = text.size();
+        }
+        if (end > start) {
+            out.push_back(text.substr(start, end - start));
+        }
+        start = end + 1;
+    }
+    return out;
+}
+
+fs::path executable_dir() {
+    std::error_code ec;
+    fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+    return ec ? fs::path() : exe.parent_path();
+}
+
+} // namespace
+
+std::vector<fs::path> manifest_dirs(const GlobalOptions& global) {
+    std::vector<fs::path> dirs;
+    if (!global.manifests.empty()) {
+        dirs.assign(global.manifests.begin(), global.manifests.end());
+        return dirs;
+    }
+    if (auto env = env_or("CUDAPKGS_MANIFESTS"); !env.empty()) {
+        for (auto& d : split_any(env, ":")) {
+            dirs.emplace_back(d);
+        }
+        return dirs;
+    }
+    fs::path installed = executable_dir() / ".." / "share" / "cudapkgs" / "manifests";
+    std::error_code ec;
+    if (fs::is_directory(installed, ec)) {
+        return {installed.lexically_normal()};
+    }
+    return {fs::path(CUDAPKGS_SOURCE_DIR) / "manifests"};
+}
+
+std::string store_dir(const GlobalOptions& global) {
+    std::string dir = global.store;
+    if (dir.empty()) {
+        dir = env_or("CUDAPKGS_STORE");
+    }
+    if (dir.empty()) {
+        std::string cache = env_or("XDG_CACHE_HOME", env_or("HOME", "/tmp") + "/.cache");
+        dir = cache + "/cudapkgs/store";
+    }
+    return fs::absolute(dir).lexically_normal().string();
+}
+
+std::string system_of(const GlobalOptions& global) {
+    if (!global.system.empty()) {
+        return global.system;
+    }
+    struct utsname u {};
+    ::uname(&u);
+    std::string machine = u.machine;
+    if (machine == "arm64") {
+        machine = "aarch64";
+    }
+    return machine + "-linux";
+}
+
+std::vector<std::string> mirrors_of(const GlobalOptions& global) {
+    std::vector<std::string> mirrors = global.mirrors;
+    if (mirrors.empty()) {
+        mirrors = split_any(env_or("CUDAPKGS_MIRRORS"), " ,");
+    }
+    for (auto& m : mirrors) {
+        while (m.size() > 1 && m.back() == '/') {
+            m.pop_back();
+        }
+    }
+    return mirrors;
+}
+
+config::Config load_config(const GlobalOptions& global) {
+    config::ConfigSources sources;
+    if (!global.config.empty()) {
+        sources.file = global.config;
+    } else if (auto env = env_or("CUDAPKGS_CONFIG"); !env.empty()) {
+        sources.file = env;
+    } else {
+        std::string base = env_or("XDG_CONFIG_HOME", env_or("HOME", "/nonexistent") + "/.config");
+        sources.default_file = base + "/cudapkgs/config.json";
+    }
+    sources.env_allow_unfree = env_or("CUDAPKGS_ALLOW_UNFREE") == "1";
+    sources.options = global.options;
+    return config::load_config(sources);
+}
+
+EvalContext make_eval_context(const GlobalOptions& global) {
+    EvalContext ctx;
+    ctx.config = load_config(global);
+    ctx.system = system_of(global);
+    ctx.store_dir = store_dir(global);
+    ctx.mirrors = mirrors_of(global);
+    ctx.catalog = std::make_unique<pkgset::Catalog>(
+        manifest::load_manifest_dirs(manifest_dirs(global)));
+    pkgset::Instance base{ctx.config, ctx.system, {}};
+    pkgset::EvalSettings settings;
+    settings.store_dir = ctx.store_dir;
+    settings.mirrors = ctx.mirrors;
+    settings.host_compiler = [](const version::Version& cuda) {
+        static const auto detected = toolchain::detect_host_compiler();
+        return toolchain::describe(detected, cuda);
+    };
+    ctx.evaluator = std::make_unique<pkgset::Evaluator>(*ctx.catalog, base, settings);
+    return ctx;
+}
+
+} // namespace cudapkgs::cli

@@ -1,0 +1,43 @@
+// SPDX-License-Identifier: Apache-2.0
+// Turning global options into the evaluator's inputs: manifests, config, system, store.
+#pragma once
+
+#include "options.hpp"
+
+#include <cudapkgs/config/config.hpp>
+#include <cudapkgs/pkgset/catalog.hpp>
+#include <cudapkgs/pkgset/evaluator.hpp>
+
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cudapkgs::cli {
+
+/// Everything a command needs to evaluate attribute paths, loaded once.
+struct EvalContext {
+    config::Config config;
+    std::string system;
+    std::string store_dir;
+    std::vector<std::string> mirrors;
+    std::unique_ptr<pkgset::Catalog> catalog;
+    std::unique_ptr<pkgset::Evaluator> evaluator;
+};
+
+/// The manifests directories to read: --manifests, else CUDAPKGS_MANIFESTS (colon-separated),
+/// else the installed share/cudapkgs/manifests, else the source tree's manifests/.
+std::vector<std::filesystem::path> manifest_dirs(const GlobalOptions& global);
+/// --store, else CUDAPKGS_STORE, else $XDG_CACHE_HOME/cudapkgs/store (~/.cache/…).
+std::string store_dir(const GlobalOptions& global);
+/// --system, else the host's (x86_64-linux, aarch64-linux, …).
+std::string system_of(const GlobalOptions& global);
+/// --mirror, else CUDAPKGS_MIRRORS (space- or comma-separated), else empty (NVIDIA's).
+std::vector<std::string> mirrors_of(const GlobalOptions& global);
+/// Config from --config/CUDAPKGS_CONFIG/XDG, CUDAPKGS_ALLOW_UNFREE and --option.
+config::Config load_config(const GlobalOptions& global);
+
+/// Loads manifests, config and the evaluator.
+EvalContext make_eval_context(const GlobalOptions& global);
+
+} // namespace cudapkgs::cli

@@ -1,0 +1,108 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <cudapkgs/pkgset/catalog.hpp>
+
+#include <cudapkgs/util/error.hpp>
+
+#include <algorithm>
+
+namespace cudapkgs::pkgset {
+
+using version::Version;
+
+Catalog::Catalog(manifest::ManifestStore store) : m_store(std::move(store)) {
+    const auto& pins = m_store.pins;
+    for (const auto& [name, products] : pins.sets) {
+        auto cuda = products.find("cuda");
+        if (cuda == products.end()) {
+            throw Error(ErrorKind::InvalidInput,
+                        fmt::format("set '{}' does not pin a cuda manifest", name), pins.path);
+        }
+        const manifest::Manifest* m = m_store.find("cuda", cuda->second);
+        if (m == nullptr) {
+            throw Error(ErrorKind::InvalidInput,
+                        fmt::format("set '{}' pins cuda {}, but there is no "
+                                    "cuda/redistrib_{}.json in the manifests directories",
+                                    name, cuda->second, cuda->second),
+                        pins.path);
+        }
+        SetDefinition def;
+        def.name = name;
+        def.cuda = Version::parse(m->release_label);
+        def.cuda_major_minor = Version::parse(def.cuda.prefix(2));
+        def.cuda_manifest = m;
+        def.pinned = true;
+        for (const auto& [product, v] : products) {
+            if (product == "cuda") {
+                continue;
+            }
+            if (m_store.find(product, v) == nullptr) {
+                throw Error(ErrorKind::InvalidInput,
+                            fmt::format("set '{}' pins {} {}, but there is no {}/redistrib_{}.json",
+                                        name, product, v, product, v),
+                            pins.path);
+            }
+            def.pins[product] = v;
+        }
+        m_sets.push_back(std::move(def));
+    }
+    // Fallback: every cuda major.minor without a pinned set gets one from its highest patch
+    // release (manifests are sorted oldest first, so the last one seen wins).
+    if (auto it = m_store.products.find("cuda"); it != m_store.products.end()) {
+        std::map<std::string, const manifest::Manifest*> newest;
+        for (const auto& m : it->second) {
+            Version v = Version::parse(m.release_label);
+            newest[version::versioned_name("cudaPackages", v.prefix(2))] = &m;
+        }
+        for (const auto& [name, m] : newest) {
+            if (find_set(name) != nullptr) {
+                continue;
+            }
+            SetDefinition def;
+            def.name = name;
+            def.cuda = Version::parse(m->release_label);
+            def.cuda_major_minor = Version::parse(def.cuda.prefix(2));
+            def.cuda_manifest = m;
+            m_sets.push_back(std::move(def));
+        }
+    }
+    std::sort(m_sets.begin(), m_sets.end(),
+              [](const auto& a, const auto& b) { return a.cuda < b.cuda; });
+    m_aliases = pins.aliases;
+}
+
+const SetDefinition* Catalog::find_set(std::string_view name) const {
+    for (const auto& s : m_sets) {
+        if (s.name == name) {
+            return &s;
+        }
+    }
+    return nullptr;
+}
+
+std::optional<std::string> Catalog::resolve_alias(std::string_view name) const {
+    std::string current(name);
+    for (int depth = 0; depth < 16; ++depth) {
+        if (find_set(current) != nullptr) {
+            return current;
+        }
+        auto it = m_aliases.find(current);
+        if (it == m_aliases.end()) {
+            return std::nullopt;
+        }
+        current = it->second;
+    }
+    fail(ErrorKind::InvalidInput, "alias '{}' does not resolve (a cycle in sets.json aliases?)",
+         name);
+}
+
+std::vector<std::string> Catalog::library_products() const {
+    std::vector<std::string> out;
+    for (const auto& [product, list] : m_store.products) {
+        if (product != "cuda") {
+            out.push_back(product);
+        }
+    }
+    return out;
+}
+
+} // namespace cudapkgs::pkgset

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <cudapkgs/pkgset/derivation.hpp>
+
+#include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/hash.hpp>
+
+#include <algorithm>
+
+namespace cudapkgs::pkgset {
+
+using nlohmann::json;
+
+std::string store_path_name(const std::string& derivation_hash, const Package& package,
+                            const std::string& output) {
+    util::Sha256 h;
+    h.update("cudapkgs-output:");
+    h.update(derivation_hash);
+    h.update(":");
+    h.update(output);
+    auto digest = h.finish();
+    std::string name = util::compress_to_nix_base32(digest, 20) + "-" + package.pname + "-" +
+                       package.version;
+    if (output != "out") {
+        name += "-" + output;
+    }
+    return name;
+}
+
+const Derivation& DerivationBuilder::get(const Package& package) {
+    if (auto it = m_done.find(package.attr); it != m_done.end()) {
+        return it->second;
+    }
+    if (std::find(m_stack.begin(), m_stack.end(), package.attr) != m_stack.end()) {
+        fail(ErrorKind::InvalidInput, "dependency cycle in {} through '{}'", m_set->name(),
+             package.attr);
+    }
+    if (!package.available()) {
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("{}.{} is not available", m_set->name(), package.attr))
+            .add_note(package.unavailable_reasons.front());
+    }
+    m_stack.push_back(package.attr);
+    json deps = json::object();
+    for (const auto& dep_name : package.dependencies) {
+        const Package* dep = m_set->find(dep_name);
+        if (dep == nullptr) {
+            m_stack.pop_back();
+            fail(ErrorKind::InvalidInput, "{}.{} depends on '{}', which is not in the set",
+                 m_set->name(), package.attr, dep_name);
+        }
+        const Derivation& d = get(*dep);
+        deps[dep_name] = d.outputs;
+    }
+    m_stack.pop_back();
+
+    Derivation drv;
+    json src = nullptr;
+    if (package.src) {
+        src = {{"product", package.src->product},
+               {"relativePath", package.src->relative_path},
+               {"sha256", package.src->sha256},
+               {"size", package.src->size}};
+    }
+    drv.inputs = {{"builder", kBuilderVersion},
+                  {"pname", package.pname},
+                  {"version", package.version},
+                  {"system", m_set->instance().system},
+                  {"outputs", package.outputs},
+                  {"src", src},
+                  {"dependencies", deps}};
+    drv.hash = util::sha256_hex(drv.inputs.dump());
+    for (const auto& output : package.outputs) {
+        drv.outputs[output] = store_path_name(drv.hash, package, output);
+    }
+    return m_done.emplace(package.attr, std::move(drv)).first->second;
+}
+
+} // namespace cudapkgs::pkgset

@@ -1,0 +1,391 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <cudapkgs/pkgset/evaluator.hpp>
+
+#include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/spelling.hpp>
+
+#include <algorithm>
+
+namespace cudapkgs::pkgset {
+
+using nlohmann::json;
+
+namespace {
+
+constexpr const char* kDefaultMirror = "https://developer.download.nvidia.com/compute";
+
+const std::vector<std::string>& fixed_set_attributes() {
+    static const std::vector<std::string> kNames = {
+        "cudaCapabilities",      "cudaForwardCompat",          "cudaMajorMinorPatchVersion",
+        "cudaMajorMinorVersion", "cudaMajorVersion",           "cudaNamePrefix",
+        "flags",                 "hostCompiler",               "manifests",
+        "pkgs",                  "redistSystem",               "system"};
+    return kNames;
+}
+
+[[noreturn]] void unknown(std::string_view what, std::string_view where,
+                          const std::vector<std::string>& candidates) {
+    Error error(ErrorKind::InvalidInput, fmt::format("attribute '{}' not found in {}", what, where));
+    if (auto guess = util::find_closest(what, candidates)) {
+        error.add_note(fmt::format("did you mean '{}'?", *guess));
+    }
+    throw error;
+}
+
+std::string instance_key(const Instance& i) {
+    const auto& c = i.config;
+    json key = {i.system,
+                i.default_set_override,
+                c.allow_unfree,
+                c.allow_unfree_licenses,
+                c.cuda_support,
+                c.cuda_capabilities,
+                c.cuda_forward_compat,
+                c.driver_lib_dir,
+                c.overlays,
+                c.allow_unsupported_compiler};
+    return key.dump();
+}
+
+} // namespace
+
+std::vector<std::string> split_attrpath(std::string_view attrpath) {
+    std::vector<std::string> out;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t dot = attrpath.find('.', start);
+        std::string_view piece = attrpath.substr(start, dot - start);
+        if (piece.empty()) {
+            fail(ErrorKind::InvalidInput, "invalid attribute path '{}'", attrpath);
+        }
+        out.emplace_back(piece);
+        if (dot == std::string_view::npos) {
+            return out;
+        }
+        start = dot + 1;
+    }
+}
+
+struct Evaluator::Cursor {
+    enum class Kind { Root, ArchVariants, Set, Package, Value } kind = Kind::Root;
+    std::size_t instance = 0;
+    const PackageSet* set = nullptr;
+    const Package* package = nullptr;
+    json value;
+    std::string path; ///< the attribute path walked so far
+};
+
+Evaluator::Evaluator(const Catalog& catalog, Instance base, EvalSettings settings)
+    : m_catalog(&catalog), m_settings(std::move(settings)) {
+    if (m_settings.mirrors.empty()) {
+        m_settings.mirrors.emplace_back(kDefaultMirror);
+    }
+    m_instance_keys.emplace(instance_key(base), 0);
+    m_instances.push_back(std::move(base));
+}
+
+std::size_t Evaluator::instance_with(std::function<void(Instance&)> change, std::size_t from) {
+    Instance next = m_instances[from];
+    change(next);
+    std::string key = instance_key(next);
+    if (auto it = m_instance_keys.find(key); it != m_instance_keys.end()) {
+        return it->second;
+    }
+    m_instances.push_back(std::move(next));
+    m_instance_keys.emplace(std::move(key), m_instances.size() - 1);
+    return m_instances.size() - 1;
+}
+
+std::vector<std::string> Evaluator::root_names_of(std::size_t /*instance*/) const {
+    std::vector<std::string> names;
+    for (const auto& s : m_catalog->sets()) {
+        names.push_back(s.name);
+    }
+    for (const auto& [alias, target] : m_catalog->aliases()) {
+        names.push_back(alias);
+    }
+    names.emplace_back("pkgsCuda");
+    names.emplace_back("pkgsForCudaArch");
+    std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
+    return names;
+}
+
+std::vector<std::string> Evaluator::root_names() const { return root_names_of(0); }
+
+std::string Evaluator::resolve_root_name(std::size_t instance, std::string_view name) const {
+    const std::string& override_set = m_instances[instance].default_set_override;
+    if (!override_set.empty()) {
+        const SetDefinition* def = m_catalog->find_set(override_set);
+        std::string major_alias =
+            "cudaPackages_" + std::to_string(def->cuda_major_minor.part(0));
+        if (name == "cudaPackages" || name == major_alias) {
+            return override_set;
+        }
+    }
+    if (auto resolved = m_catalog->resolve_alias(name)) {
+        return *resolved;
+    }
+    if (m_catalog->aliases().count(std::string(name)) > 0) {
+        fail(ErrorKind::InvalidInput, "alias '{}' points at '{}', which is not a package set",
+             name, m_catalog->aliases().at(std::string(name)));
+    }
+    unknown(name, "the top level", root_names_of(instance));
+}
+
+const PackageSet& Evaluator::set_in(std::size_t instance, std::string_view name) {
+    std::string resolved = resolve_root_name(instance, name);
+    auto key = std::make_pair(instance, resolved);
+    auto it = m_sets.find(key);
+    if (it == m_sets.end()) {
+        const SetDefinition* def = m_catalog->find_set(resolved);
+        it = m_sets
+                 .emplace(key, std::make_unique<PackageSet>(*m_catalog, *def,
+                                                            m_instances[instance]))
+                 .first;
+    }
+    return *it->second;
+}
+
+std::vector<std::string> Evaluator::set_attribute_names(const PackageSet& set) const {
+    std::vector<std::string> names = fixed_set_attributes();
+    for (const auto& p : set.packages()) {
+        names.push_back(p.attr);
+    }
+    std::sort(names.begin(), names.end());
+    return names;
+}
+
+json Evaluator::set_attribute(const PackageSet& set, const std::string& attr, Cursor& cursor) {
+    const auto& def = set.definition();
+    if (attr == "cudaMajorVersion") {
+        return def.cuda.prefix(1);
+    }
+    if (attr == "cudaMajorMinorVersion") {
+        return def.cuda.prefix(2);
+    }
+    if (attr == "cudaMajorMinorPatchVersion") {
+        return def.cuda.prefix(3);
+    }
+    if (attr == "cudaNamePrefix") {
+        return set.name_prefix();
+    }
+    if (attr == "manifests") {
+        return set.manifest_versions();
+    }
+    if (attr == "flags") {
+        return set.flags().to_json();
+    }
+    if (attr == "cudaCapabilities") {
+        return set.capabilities();
+    }
+    if (attr == "cudaForwardCompat") {
+        return set.instance().config.cuda_forward_compat;
+    }
+    if (attr == "redistSystem") {
+        return set.redist_system();
+    }
+    if (attr == "system") {
+        return set.instance().system;
+    }
+    if (attr == "hostCompiler") {
+        return m_settings.host_compiler ? m_settings.host_compiler(def.cuda_major_minor)
+                                        : json(nullptr);
+    }
+    unknown(attr, cursor.path, set_attribute_names(set));
+}
+
+json Evaluator::package_json(const PackageSet& set, const Package& p) {
+    json src = nullptr;
+    if (p.src) {
+        src = {{"url", m_settings.mirrors.front() + "/" + p.src->product + "/redist/" +
+                           p.src->relative_path},
+               {"sha256", p.src->sha256},
+               {"size", p.src->size}};
+    }
+    json out = {{"name", set.name_prefix() + "-" + p.pname + "-" + p.version},
+                {"pname", p.pname},
+                {"version", p.version},
+                {"outputs", p.outputs},
+                {"src", src},
+                {"license", {{"shortName", p.license.short_name}, {"free", p.license.free}}},
+                {"dependencies", p.dependencies},
+                {"platforms", p.platforms},
+                {"available", p.available()},
+                {"unavailableReasons", p.unavailable_reasons},
+                {"description", p.description},
+                {"product", p.product},
+                {"manifestVersion", p.manifest_version}};
+    if (!p.main_program.empty()) {
+        out["mainProgram"] = p.main_program;
+    }
+    if (p.available() && license_accepted(p.license, set.instance().config)) {
+        out["outPaths"] = out_paths(set, p, set.name() + "." + p.attr);
+    }
+    return out;
+}
+
+const Derivation& Evaluator::derivation(const PackageSet& set, const Package& package) {
+    auto& builder = m_derivations[&set];
+    if (!builder) {
+        builder = std::make_unique<DerivationBuilder>(set);
+    }
+    return builder->get(package);
+}
+
+std::map<std::string, std::string> Evaluator::out_paths(const PackageSet& set, const Package& p,
+                                                        std::string_view attrpath) {
+    require_license(p, attrpath, set.instance().config);
+    if (!p.available()) {
+        Error error(ErrorKind::InvalidInput, fmt::format("'{}' is not available", attrpath));
+        for (const auto& reason : p.unavailable_reasons) {
+            error.add_note(reason);
+        }
+        throw error;
+    }
+    set.validate_capabilities();
+    std::map<std::string, std::string> out;
+    for (const auto& [output, name] : derivation(set, p).outputs) {
+        out[output] = m_settings.store_dir.empty() ? name : m_settings.store_dir + "/" + name;
+    }
+    return out;
+}
+
+void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
+    using Kind = Cursor::Kind;
+    for (const auto& seg : path) {
+        const std::string where = c.path.empty() ? "the top level" : c.path;
+        switch (c.kind) {
+        case Kind::Root:
+            if (seg == "pkgsCuda") {
+                c.instance = instance_with([](Instance& i) { i.config.cuda_support = true; },
+                                           c.instance);
+            } else if (seg == "pkgsForCudaArch") {
+                c.kind = Kind::ArchVariants;
+            } else {
+                c.set = &set_in(c.instance, seg);
+                c.kind = Kind::Set;
+            }
+            break;
+        case Kind::ArchVariants: {
+            std::vector<std::string> names;
+            std::string capability;
+            for (const auto& row : capabilities::CapabilityTable::builtin().all()) {
+                names.push_back("sm_" + capabilities::drop_dots(row.capability));
+                if (names.back() == seg) {
+                    capability = row.capability;
+                }
+            }
+            if (capability.empty()) {
+                unknown(seg, where, names);
+            }
+            c.instance = instance_with(
+                [&](Instance& i) {
+                    i.config.cuda_capabilities = {capability};
+                    i.config.cuda_forward_compat = false;
+                    i.config.cuda_support = true;
+                },
+                c.instance);
+            c.kind = Kind::Root;
+            break;
+        }
+        case Kind::Set:
+            if (const Package* p = c.set->find(seg)) {
+                c.package = p;
+                c.kind = Kind::Package;
+            } else if (seg == "pkgs") {
+                const std::string name = c.set->name();
+                c.instance = instance_with([&](Instance& i) { i.default_set_override = name; },
+                                           c.instance);
+                c.kind = Kind::Root;
+            } else {
+                c.value = set_attribute(*c.set, seg, c);
+                c.kind = Kind::Value;
+            }
+            break;
+        case Kind::Package: {
+            const std::string attrpath = c.path;
+            if (seg == "outPaths") {
+                c.value = out_paths(*c.set, *c.package, attrpath);
+            } else if (std::find(c.package->outputs.begin(), c.package->outputs.end(), seg) !=
+                       c.package->outputs.end()) {
+                c.value = out_paths(*c.set, *c.package, attrpath).at(seg);
+            } else {
+                json obj = package_json(*c.set, *c.package);
+                if (!obj.contains(seg)) {
+                    std::vector<std::string> keys;
+                    for (const auto& [k, v] : obj.items()) {
+                        keys.push_back(k);
+                    }
+                    keys.emplace_back("outPaths");
+                    unknown(seg, where, keys);
+                }
+                c.value = obj.at(seg);
+            }
+            c.kind = Kind::Value;
+            break;
+        }
+        case Kind::Value:
+            if (c.value.is_object() && c.value.contains(seg)) {
+                c.value = json(c.value.at(seg));
+            } else if (c.value.is_array() && !seg.empty() &&
+                       std::all_of(seg.begin(), seg.end(), ::isdigit) &&
+                       std::stoul(seg) < c.value.size()) {
+                c.value = json(c.value.at(std::stoul(seg)));
+            } else {
+                std::vector<std::string> keys;
+                if (c.value.is_object()) {
+                    for (const auto& [k, v] : c.value.items()) {
+                        keys.push_back(k);
+                    }
+                }
+                unknown(seg, where, keys);
+            }
+            break;
+        }
+        c.path += (c.path.empty() ? "" : ".") + seg;
+    }
+}
+
+json Evaluator::eval(std::string_view attrpath) {
+    Cursor c;
+    walk(c, split_attrpath(attrpath));
+    switch (c.kind) {
+    case Cursor::Kind::Root:
+        return root_names_of(c.instance);
+    case Cursor::Kind::ArchVariants: {
+        json names = json::array();
+        for (const auto& row : capabilities::CapabilityTable::builtin().all()) {
+            names.push_back("sm_" + capabilities::drop_dots(row.capability));
+        }
+        return names;
+    }
+    case Cursor::Kind::Set:
+        return set_attribute_names(*c.set);
+    case Cursor::Kind::Package:
+        return package_json(*c.set, *c.package);
+    case Cursor::Kind::Value:
+        return c.value;
+    }
+    return nullptr;
+}
+
+ResolvedPackage Evaluator::resolve_package(std::string_view attrpath) {
+    Cursor c;
+    walk(c, split_attrpath(attrpath));
+    if (c.kind != Cursor::Kind::Package) {
+        fail(ErrorKind::InvalidInput, "'{}' is not a package", attrpath);
+    }
+    return {c.set, c.package, c.set->name() + "." + c.package->attr};
+}
+
+const PackageSet& Evaluator::resolve_set(std::string_view attrpath) {
+    Cursor c;
+    walk(c, split_attrpath(attrpath));
+    if (c.kind != Cursor::Kind::Set) {
+        fail(ErrorKind::InvalidInput, "'{}' is not a package set", attrpath);
+    }
+    return *c.set;
+}
+
+} // namespace cudapkgs::pkgset
