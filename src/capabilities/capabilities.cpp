@@ -121,7 +121,9 @@ void validate(const CapabilityTable& table, const std::vector<std::string>& capa
     for (const auto& cap : capabilities) {
         const CapabilityInfo* info = table.find(cap);
         if (info == nullptr) {
-            problems.push_back(fmt::format("unrecognized CUDA capability '{}'", cap));
+            // Unknown capabilities come first: they are the likeliest typo.
+            problems.insert(problems.begin(),
+                            fmt::format("unrecognized CUDA capability '{}'", cap));
             continue;
         }
         (info->is_jetson ? jetson : other).push_back(cap);

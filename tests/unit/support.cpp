@@ -1,0 +1,35 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "support.hpp"
+
+#include <cudapkgs/util/file.hpp>
+
+#include <cstdlib>
+#include <fstream>
+
+namespace cudapkgs::test {
+
+const pkgset::Catalog& shipped_catalog() {
+    static const pkgset::Catalog catalog(
+        manifest::load_manifest_dirs({source_dir() / "manifests"}));
+    return catalog;
+}
+
+std::unique_ptr<pkgset::Evaluator> make_evaluator(config::Config config, std::string system) {
+    pkgset::EvalSettings settings;
+    settings.store_dir = "/store";
+    return std::make_unique<pkgset::Evaluator>(
+        shipped_catalog(), pkgset::Instance{std::move(config), std::move(system), {}}, settings);
+}
+
+bool matches_golden(const std::string& name, const std::string& actual) {
+    const auto path = test_data() / name;
+    const char* accept = std::getenv("CUDAPKGS_TEST_ACCEPT");
+    if (accept != nullptr && std::string(accept) == "1") {
+        std::filesystem::create_directories(path.parent_path());
+        std::ofstream(path, std::ios::binary) << actual;
+        return true;
+    }
+    return util::read_file(path) == actual;
+}
+
+} // namespace cudapkgs::test
