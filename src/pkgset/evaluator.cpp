@@ -4,6 +4,8 @@
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/spelling.hpp>
 
+#include <fmt/ranges.h>
+
 #include <algorithm>
 
 namespace cudapkgs::pkgset {
@@ -34,17 +36,23 @@ const std::vector<std::string>& fixed_set_attributes() {
 
 std::string instance_key(const Instance& i) {
     const auto& c = i.config;
-    json key = {i.system,
-                i.default_set_override,
-                c.allow_unfree,
-                c.allow_unfree_licenses,
-                c.cuda_support,
-                c.cuda_capabilities,
-                c.cuda_forward_compat,
-                c.driver_lib_dir,
-                c.overlays,
-                c.allow_unsupported_compiler};
-    return key.dump();
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", i.system, i.default_set_override,
+                       c.allow_unfree, fmt::join(c.allow_unfree_licenses, ","), c.cuda_support,
+                       fmt::join(c.cuda_capabilities, ","), c.cuda_forward_compat,
+                       c.driver_lib_dir, fmt::join(c.overlays, ","),
+                       c.allow_unsupported_compiler);
+}
+
+/// "sm_90a" → "9.0a" for every capability of the table.
+const std::map<std::string, std::string, std::less<>>& arch_variants() {
+    static const auto kMap = [] {
+        std::map<std::string, std::string, std::less<>> m;
+        for (const auto& row : capabilities::CapabilityTable::builtin().all()) {
+            m.emplace("sm_" + capabilities::drop_dots(row.capability), row.capability);
+        }
+        return m;
+    }();
+    return kMap;
 }
 
 } // namespace
@@ -139,9 +147,13 @@ const PackageSet& Evaluator::set_in(std::size_t instance, std::string_view name)
     auto it = m_sets.find(key);
     if (it == m_sets.end()) {
         const SetDefinition* def = m_catalog->find_set(resolved);
-        it = m_sets
-                 .emplace(key, std::make_unique<PackageSet>(*m_catalog, *def,
-                                                            m_instances[instance]))
+        const Instance& inst = m_instances[instance];
+        const std::string redist = redist_system_for(*def, inst);
+        auto& contents = m_contents[contents_key(*def, inst, redist)];
+        if (!contents) {
+            contents = build_contents(*m_catalog, *def, inst, redist);
+        }
+        it = m_sets.emplace(key, std::make_unique<PackageSet>(*m_catalog, *def, inst, contents))
                  .first;
     }
     return *it->second;
@@ -196,6 +208,14 @@ json Evaluator::set_attribute(const PackageSet& set, const std::string& attr, Cu
 }
 
 json Evaluator::package_json(const PackageSet& set, const Package& p) {
+    const bool accepted = license_accepted(p.license, set.instance().config);
+    if (p.available() && accepted) {
+        set.validate_capabilities();
+    }
+    auto key = std::make_tuple(set.contents().get(), p.attr, accepted);
+    if (auto it = m_package_json.find(key); it != m_package_json.end()) {
+        return it->second;
+    }
     json src = nullptr;
     if (p.src) {
         src = {{"url", m_settings.mirrors.front() + "/" + p.src->product + "/redist/" +
@@ -219,14 +239,14 @@ json Evaluator::package_json(const PackageSet& set, const Package& p) {
     if (!p.main_program.empty()) {
         out["mainProgram"] = p.main_program;
     }
-    if (p.available() && license_accepted(p.license, set.instance().config)) {
+    if (p.available() && accepted) {
         out["outPaths"] = out_paths(set, p, set.name() + "." + p.attr);
     }
-    return out;
+    return m_package_json.emplace(std::move(key), std::move(out)).first->second;
 }
 
 const Derivation& Evaluator::derivation(const PackageSet& set, const Package& package) {
-    auto& builder = m_derivations[&set];
+    auto& builder = m_derivations[set.contents().get()];
     if (!builder) {
         builder = std::make_unique<DerivationBuilder>(set);
     }
@@ -268,17 +288,15 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
             }
             break;
         case Kind::ArchVariants: {
-            std::vector<std::string> names;
-            std::string capability;
-            for (const auto& row : capabilities::CapabilityTable::builtin().all()) {
-                names.push_back("sm_" + capabilities::drop_dots(row.capability));
-                if (names.back() == seg) {
-                    capability = row.capability;
+            auto found = arch_variants().find(seg);
+            if (found == arch_variants().end()) {
+                std::vector<std::string> names;
+                for (const auto& [name, cap] : arch_variants()) {
+                    names.push_back(name);
                 }
-            }
-            if (capability.empty()) {
                 unknown(seg, where, names);
             }
+            const std::string capability = found->second;
             c.instance = instance_with(
                 [&](Instance& i) {
                     i.config.cuda_capabilities = {capability};

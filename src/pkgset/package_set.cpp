@@ -54,25 +54,70 @@ const char* const kFeatureOutputs[] = {"bin", "lib", "static", "dev", "doc", "sa
 
 } // namespace
 
-PackageSet::PackageSet(const Catalog& catalog, const SetDefinition& definition,
-                       const Instance& instance)
-    : m_catalog(&catalog), m_definition(&definition), m_instance(&instance) {
-    const auto& table = capabilities::CapabilityTable::builtin();
-    m_capabilities = instance.config.cuda_capabilities.empty()
-                         ? table.defaults_for(definition.cuda_major_minor)
-                         : instance.config.cuda_capabilities;
-    m_redist_system = capabilities::redist_system(table, instance.system,
-                                                  instance.config.cuda_capabilities,
-                                                  definition.cuda_major_minor);
-    m_manifest_versions["cuda"] = definition.cuda_manifest->version;
-    add_cuda_packages();
-    for (const auto& product : catalog.library_products()) {
-        add_library_product(product);
+/// Builds a set's contents from the manifests (one instance of it per shared key).
+class ContentsBuilder {
+public:
+    ContentsBuilder(const Catalog& catalog, const SetDefinition& definition,
+                    const Instance& instance, std::string redist_system)
+        : m_catalog(&catalog), m_definition(&definition), m_instance(&instance),
+          m_redist_system(std::move(redist_system)) {}
+
+    SetContents build() {
+        m_out.manifest_versions["cuda"] = m_definition->cuda_manifest->version;
+        add_cuda_packages();
+        for (const auto& product : m_catalog->library_products()) {
+            add_library_product(product);
+        }
+        std::sort(m_out.packages.begin(), m_out.packages.end(),
+                  [](const Package& a, const Package& b) { return a.attr < b.attr; });
+        for (std::size_t i = 0; i < m_out.packages.size(); ++i) {
+            m_out.index.emplace(m_out.packages[i].attr, i);
+        }
+        return std::move(m_out);
     }
-    std::sort(m_packages.begin(), m_packages.end(),
-              [](const Package& a, const Package& b) { return a.attr < b.attr; });
-    for (std::size_t i = 0; i < m_packages.size(); ++i) {
-        m_index.emplace(m_packages[i].attr, i);
+
+private:
+    void add_cuda_packages();
+    void add_library_product(const std::string& product);
+    Package make_package(const Manifest& m, const ManifestEntry& e, std::string attr) const;
+
+    const Catalog* m_catalog;
+    const SetDefinition* m_definition;
+    const Instance* m_instance;
+    std::string m_redist_system;
+    SetContents m_out;
+};
+
+std::string redist_system_for(const SetDefinition& definition, const Instance& instance) {
+    return capabilities::redist_system(capabilities::CapabilityTable::builtin(), instance.system,
+                                       instance.config.cuda_capabilities,
+                                       definition.cuda_major_minor);
+}
+
+std::string contents_key(const SetDefinition& definition, const Instance& instance,
+                         const std::string& redist_system) {
+    return fmt::format("{}|{}|{}|{}", definition.name, instance.system, redist_system,
+                       instance.config.cuda_support);
+}
+
+std::shared_ptr<const SetContents> build_contents(const Catalog& catalog,
+                                                  const SetDefinition& definition,
+                                                  const Instance& instance,
+                                                  const std::string& redist_system) {
+    return std::make_shared<const SetContents>(
+        ContentsBuilder(catalog, definition, instance, redist_system).build());
+}
+
+PackageSet::PackageSet(const Catalog& catalog, const SetDefinition& definition,
+                       const Instance& instance, std::shared_ptr<const SetContents> contents)
+    : m_definition(&definition), m_instance(&instance),
+      m_redist_system(redist_system_for(definition, instance)), m_contents(std::move(contents)) {
+    m_capabilities = instance.config.cuda_capabilities.empty()
+                         ? capabilities::CapabilityTable::builtin().defaults_for(
+                               definition.cuda_major_minor)
+                         : instance.config.cuda_capabilities;
+    if (!m_contents) {
+        m_contents = build_contents(catalog, definition, instance, m_redist_system);
     }
 }
 
@@ -81,8 +126,18 @@ std::string PackageSet::name_prefix() const {
 }
 
 void PackageSet::validate_capabilities() const {
-    capabilities::validate(capabilities::CapabilityTable::builtin(), m_capabilities,
-                           m_definition->cuda_major_minor, m_instance->system, name());
+    if (!m_validation) {
+        try {
+            capabilities::validate(capabilities::CapabilityTable::builtin(), m_capabilities,
+                                   m_definition->cuda_major_minor, m_instance->system, name());
+            m_validation.emplace(std::nullopt);
+        } catch (const Error& e) {
+            m_validation.emplace(e);
+        }
+    }
+    if (*m_validation) {
+        throw **m_validation;
+    }
 }
 
 capabilities::Flags PackageSet::flags() const {
@@ -91,14 +146,14 @@ capabilities::Flags PackageSet::flags() const {
                                       m_instance->config.cuda_forward_compat);
 }
 
-void PackageSet::add_cuda_packages() {
+void ContentsBuilder::add_cuda_packages() {
     const Manifest& m = *m_definition->cuda_manifest;
     for (const auto& e : m.entries) {
-        m_packages.push_back(make_package(m, e, e.key));
+        m_out.packages.push_back(make_package(m, e, e.key));
     }
 }
 
-void PackageSet::add_library_product(const std::string& product) {
+void ContentsBuilder::add_library_product(const std::string& product) {
     const auto& releases = m_catalog->manifests().products.at(product);
     const std::string major = std::to_string(m_definition->cuda.part(0));
     // The product release this set uses: the pin, else the newest with a build for its CUDA
@@ -128,7 +183,7 @@ void PackageSet::add_library_product(const std::string& product) {
     if (chosen == nullptr) {
         chosen = &releases.back();
     }
-    m_manifest_versions[product] = chosen->version;
+    m_out.manifest_versions[product] = chosen->version;
 
     // One attribute per release and key (cudnn_9_8), plus the unversioned default (cudnn): the
     // chosen release when it has the key and is available, else the newest available one.
@@ -156,14 +211,14 @@ void PackageSet::add_library_product(const std::string& product) {
         }
         Package unversioned = *best;
         unversioned.attr = key;
-        m_packages.push_back(std::move(unversioned));
+        m_out.packages.push_back(std::move(unversioned));
         for (auto& p : versions) {
-            m_packages.push_back(std::move(p));
+            m_out.packages.push_back(std::move(p));
         }
     }
 }
 
-Package PackageSet::make_package(const Manifest& m, const ManifestEntry& e,
+Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
                                  std::string attr) const {
     Package p;
     p.attr = std::move(attr);
@@ -261,14 +316,14 @@ Package PackageSet::make_package(const Manifest& m, const ManifestEntry& e,
 }
 
 const Package* PackageSet::find(std::string_view attr) const {
-    auto it = m_index.find(attr);
-    return it == m_index.end() ? nullptr : &m_packages[it->second];
+    auto it = m_contents->index.find(attr);
+    return it == m_contents->index.end() ? nullptr : &m_contents->packages[it->second];
 }
 
 std::vector<std::string> PackageSet::package_names() const {
     std::vector<std::string> out;
-    out.reserve(m_packages.size());
-    for (const auto& p : m_packages) {
+    out.reserve(m_contents->packages.size());
+    for (const auto& p : m_contents->packages) {
         out.push_back(p.attr);
     }
     return out;

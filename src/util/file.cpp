@@ -28,7 +28,11 @@ std::string read_file(const fs::path& path) {
 
 void write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode) {
     fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
-    std::string tmpl = (dir / ("." + path.filename().string() + ".tmp-XXXXXX")).string();
+    // Built piecewise: GCC 12 warns falsely (-Wrestrict) on `"." + std::string&&`.
+    std::string name = ".";
+    name += path.filename().string();
+    name += ".tmp-XXXXXX";
+    std::string tmpl = (dir / name).string();
     int fd = ::mkstemp(tmpl.data());
     if (fd < 0) {
         fail(ErrorKind::InvalidInput, "cannot create a temporary file beside {}: {}",

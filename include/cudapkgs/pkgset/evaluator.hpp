@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <tuple>
 #include <vector>
 
 namespace cudapkgs::pkgset {
@@ -73,7 +74,10 @@ private:
     std::deque<Instance> m_instances;
     std::map<std::string, std::size_t> m_instance_keys;
     std::map<std::pair<std::size_t, std::string>, std::unique_ptr<PackageSet>> m_sets;
-    std::map<const PackageSet*, std::unique_ptr<DerivationBuilder>> m_derivations;
+    std::map<std::string, std::shared_ptr<const SetContents>> m_contents;
+    std::map<const SetContents*, std::unique_ptr<DerivationBuilder>> m_derivations;
+    /// Package objects by (contents, attribute, licence accepted): variants share them.
+    std::map<std::tuple<const SetContents*, std::string, bool>, nlohmann::json> m_package_json;
 };
 
 /// Splits `a.b.c` into segments; throws Error{Usage}-like InvalidInput on empty segments.

@@ -5,9 +5,11 @@
 #include <cudapkgs/config/config.hpp>
 #include <cudapkgs/pkgset/catalog.hpp>
 #include <cudapkgs/pkgset/package.hpp>
+#include <cudapkgs/util/error.hpp>
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -21,10 +23,33 @@ struct Instance {
     std::string default_set_override;
 };
 
+/// What a set contains: its packages and manifest versions. It depends on the set, the system,
+/// the redist system and cudaSupport, not on capabilities, so variants share it.
+struct SetContents {
+    std::vector<Package> packages; ///< sorted by attribute name
+    std::map<std::string, std::size_t, std::less<>> index;
+    std::map<std::string, std::string> manifest_versions;
+};
+
+/// Builds the contents of a set from the manifests.
+std::shared_ptr<const SetContents> build_contents(const Catalog& catalog,
+                                                  const SetDefinition& definition,
+                                                  const Instance& instance,
+                                                  const std::string& redist_system);
+
+/// The key under which contents may be shared between instances.
+std::string contents_key(const SetDefinition& definition, const Instance& instance,
+                         const std::string& redist_system);
+
+/// The redist system an instance maps to for a set (linux-x86_64, linux-sbsa, …).
+std::string redist_system_for(const SetDefinition& definition, const Instance& instance);
+
 /// The packages of one versioned set under one configuration. Evaluating it is pure.
 class PackageSet {
 public:
-    PackageSet(const Catalog& catalog, const SetDefinition& definition, const Instance& instance);
+    /// `contents` may be shared with other instances; built when null.
+    PackageSet(const Catalog& catalog, const SetDefinition& definition, const Instance& instance,
+               std::shared_ptr<const SetContents> contents = nullptr);
 
     const SetDefinition& definition() const noexcept { return *m_definition; }
     const Instance& instance() const noexcept { return *m_instance; }
@@ -42,29 +67,24 @@ public:
 
     /// product → manifest version used by this set.
     const std::map<std::string, std::string>& manifest_versions() const noexcept {
-        return m_manifest_versions;
+        return m_contents->manifest_versions;
     }
 
-    const std::vector<Package>& packages() const noexcept { return m_packages; }
+    const std::vector<Package>& packages() const noexcept { return m_contents->packages; }
+    const std::shared_ptr<const SetContents>& contents() const noexcept { return m_contents; }
     const Package* find(std::string_view attr) const;
     /// Like find, but throws Error{InvalidInput} with "did you mean".
     const Package& get(std::string_view attr) const;
     std::vector<std::string> package_names() const;
 
 private:
-    void add_cuda_packages();
-    void add_library_product(const std::string& product);
-    Package make_package(const manifest::Manifest& m, const manifest::ManifestEntry& e,
-                         std::string attr) const;
-
-    const Catalog* m_catalog;
     const SetDefinition* m_definition;
     const Instance* m_instance;
     std::string m_redist_system;
     std::vector<std::string> m_capabilities;
-    std::map<std::string, std::string> m_manifest_versions;
-    std::vector<Package> m_packages;
-    std::map<std::string, std::size_t, std::less<>> m_index;
+    std::shared_ptr<const SetContents> m_contents;
+    /// The capability check's outcome, computed once ("" = valid).
+    mutable std::optional<std::optional<Error>> m_validation;
 };
 
 /// Whether the configuration accepts a package's licence (allowUnfree, allowUnfreeLicenses).
