@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // GPU and device-node discovery: NVML on the real system, /proc/driver/nvidia as fallback,
 // the /dev/nvidia<N> nodes as a last resort; then the driver's files (driver_files.cpp).
-#include <cudapkgs/cdi/discovery.hpp>
-
 #include "driver_files.hpp"
 #include "nvml.hpp"
 
+#include <cudapkgs/cdi/discovery.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 
@@ -74,7 +73,7 @@ std::vector<Gpu> gpus_from_proc(const Roots& roots, std::vector<std::string>& lo
     }
     std::map<std::string, Gpu> by_bus;
     for (const auto& dir : dirs) {
-        looked.push_back(fmt::format("{}/*/information", dir.string()));
+        looked.push_back(fmt::format("no GPU in {}/*/information", dir.string()));
         std::error_code ec;
         for (const auto& entry : fs::directory_iterator(dir, ec)) {
             fs::path file = entry.path() / "information";
@@ -86,8 +85,8 @@ std::vector<Gpu> gpus_from_proc(const Roots& roots, std::vector<std::string>& lo
                 spdlog::warn("{}: no 'Device Minor:' line; ignored", file.string());
                 continue;
             }
-            std::string bus = info.bus_location.empty() ? entry.path().filename().string()
-                                                        : info.bus_location;
+            std::string bus =
+                info.bus_location.empty() ? entry.path().filename().string() : info.bus_location;
             by_bus[bus] = Gpu{0, info.uuid, *info.minor, bus, info.model, {}};
         }
         if (!by_bus.empty()) {
@@ -105,7 +104,7 @@ std::vector<Gpu> gpus_from_proc(const Roots& roots, std::vector<std::string>& lo
 /// GPUs known only from their /dev/nvidia<N> nodes (no UUID), ordered by minor number.
 std::vector<Gpu> gpus_from_nodes(const Roots& roots, std::vector<std::string>& looked) {
     fs::path dev = under_root(roots.dev, "/dev");
-    looked.push_back(fmt::format("{}/nvidia[0-9]*", dev.string()));
+    looked.push_back(fmt::format("no device node {}/nvidia[0-9]*", dev.string()));
     std::vector<unsigned> minors;
     std::error_code ec;
     for (const auto& entry : fs::directory_iterator(dev, ec)) {
@@ -156,7 +155,7 @@ void find_gpus(const Roots& roots, const DiscoveryOptions& options, Discovery& o
     if (out.gpus.empty()) {
         Error error(ErrorKind::InvalidInput, "no NVIDIA GPU found");
         for (const auto& line : looked) {
-            error.add_note("looked at " + line);
+            error.add_note(line);
         }
         throw error;
     }
@@ -172,15 +171,14 @@ void attach_gpu_nodes(const Roots& roots, Discovery& out) {
             gpu.node = std::move(*node);
             kept.push_back(std::move(gpu));
         } else {
-            out.warnings.push_back(fmt::format("GPU {} ({}) skipped: no device node {}",
-                                               gpu.index, gpu.uuid.empty() ? "?" : gpu.uuid,
+            out.warnings.push_back(fmt::format("GPU {} ({}) skipped: no device node {}", gpu.index,
+                                               gpu.uuid.empty() ? "?" : gpu.uuid,
                                                under_root(roots.dev, path).string()));
         }
     }
     if (kept.empty()) {
-        Error error(ErrorKind::InvalidInput,
-                    fmt::format("no NVIDIA GPU device node found under {}",
-                                under_root(roots.dev, "/dev").string()));
+        Error error(ErrorKind::InvalidInput, fmt::format("no NVIDIA GPU device node found under {}",
+                                                         under_root(roots.dev, "/dev").string()));
         for (const auto& warning : out.warnings) {
             error.add_note(warning);
         }
@@ -196,13 +194,16 @@ void find_control_nodes(const Roots& roots, Discovery& out) {
              under_root(roots.dev, "/dev/nvidiactl").string());
     }
     out.control_nodes.push_back(std::move(*ctl));
-    for (std::string_view path : {"/dev/nvidia-uvm", "/dev/nvidia-uvm-tools",
-                                  "/dev/nvidia-modeset"}) {
+    for (std::string_view path :
+         {"/dev/nvidia-uvm", "/dev/nvidia-uvm-tools", "/dev/nvidia-modeset"}) {
         if (auto node = find_node(roots, path)) {
             out.control_nodes.push_back(std::move(*node));
-        } else {
-            out.warnings.push_back(fmt::format("optional device {} not found",
+        } else if (path == "/dev/nvidia-uvm") {
+            // CUDA needs it; the driver creates it on first use (nvidia-modprobe -u -c=0).
+            out.warnings.push_back(fmt::format("{} not found; CUDA in containers needs it",
                                                under_root(roots.dev, path).string()));
+        } else {
+            spdlog::debug("optional device {} not found", under_root(roots.dev, path).string());
         }
     }
 }

@@ -23,19 +23,35 @@ namespace {
 
 // Searched in this order; for each library the first directory holding it wins.
 constexpr std::array<std::string_view, 10> kLibraryDirs = {
-    "/usr/lib/x86_64-linux-gnu", "/usr/lib/aarch64-linux-gnu", "/usr/lib64",
-    "/usr/lib",                  "/usr/local/nvidia/lib64",    "/usr/local/nvidia/lib",
-    "/lib/x86_64-linux-gnu",     "/lib/aarch64-linux-gnu",     "/lib64",
+    "/usr/lib/x86_64-linux-gnu",
+    "/usr/lib/aarch64-linux-gnu",
+    "/usr/lib64",
+    "/usr/lib",
+    "/usr/local/nvidia/lib64",
+    "/usr/local/nvidia/lib",
+    "/lib/x86_64-linux-gnu",
+    "/lib/aarch64-linux-gnu",
+    "/lib64",
     "/lib",
 };
 
 // Compute and utility libraries (what CUDA, NVML and OpenCL programs load), then video.
 constexpr std::array<std::string_view, 16> kLibraries = {
-    "libcuda",           "libcudadebugger",     "libnvidia-ml",
-    "libnvidia-ptxjitcompiler", "libnvidia-nvvm", "libnvidia-gpucomp",
-    "libnvidia-cfg",     "libnvidia-opencl",    "libnvidia-allocator",
-    "libnvidia-pkcs11",  "libnvidia-pkcs11-openssl3", "libnvidia-nscq",
-    "libnvidia-fatbinaryloader", "libnvidia-compiler", "libnvcuvid",
+    "libcuda",
+    "libcudadebugger",
+    "libnvidia-ml",
+    "libnvidia-ptxjitcompiler",
+    "libnvidia-nvvm",
+    "libnvidia-gpucomp",
+    "libnvidia-cfg",
+    "libnvidia-opencl",
+    "libnvidia-allocator",
+    "libnvidia-pkcs11",
+    "libnvidia-pkcs11-openssl3",
+    "libnvidia-nscq",
+    "libnvidia-fatbinaryloader",
+    "libnvidia-compiler",
+    "libnvcuvid",
     "libnvidia-encode",
 };
 
@@ -44,7 +60,10 @@ constexpr std::array<std::string_view, 6> kBinaryDirs = {
 };
 
 constexpr std::array<std::string_view, 5> kBinaries = {
-    "nvidia-smi", "nvidia-debugdump", "nvidia-persistenced", "nvidia-cuda-mps-control",
+    "nvidia-smi",
+    "nvidia-debugdump",
+    "nvidia-persistenced",
+    "nvidia-cuda-mps-control",
     "nvidia-cuda-mps-server",
 };
 
@@ -60,8 +79,8 @@ bool matches_library(std::string_view file_name, std::string_view base) {
 }
 
 /// Directories that exist, each real directory once (/lib may be a link to /usr/lib).
-std::vector<std::pair<std::string, fs::path>> existing_dirs(const fs::path& root,
-                                                            std::span<const std::string_view> dirs) {
+std::vector<std::pair<std::string, fs::path>>
+existing_dirs(const fs::path& root, std::span<const std::string_view> dirs) {
     std::vector<std::pair<std::string, fs::path>> found;
     std::set<std::pair<dev_t, ino_t>> seen;
     for (std::string_view dir : dirs) {
@@ -117,9 +136,8 @@ std::vector<DriverFile> find_library(std::string_view base,
             }
             auto file_version = version_from_library_name(name);
             if (!is_link && file_version && !version.empty() && *file_version != version) {
-                out.warnings.push_back(fmt::format(
-                    "skipping {}: driver version {} is not {}", host.string(), *file_version,
-                    version));
+                out.warnings.push_back(fmt::format("skipping {}: driver version {} is not {}",
+                                                   host.string(), *file_version, version));
                 continue;
             }
             files.push_back({host, container_dir + "/" + name});
@@ -165,8 +183,8 @@ void find_ipc_sockets(const fs::path& driver_root, Discovery& out) {
         fs::path host = under_root(driver_root, socket);
         std::error_code ec;
         auto status = fs::status(host, ec);
-        bool ok = fs::is_socket(status) ||
-                  (!is_system_root(driver_root) && fs::is_regular_file(status));
+        bool ok =
+            fs::is_socket(status) || (!is_system_root(driver_root) && fs::is_regular_file(status));
         if (ok) {
             out.ipc_sockets.push_back({host, std::string(socket)});
         }

@@ -39,13 +39,13 @@ struct NvmlApi {
     NvmlReturn (*get_handle)(unsigned, NvmlDevice*);
     NvmlReturn (*get_uuid)(NvmlDevice, char*, unsigned);
     NvmlReturn (*get_minor)(NvmlDevice, unsigned*);
-    NvmlReturn (*get_pci)(NvmlDevice, NvmlPciInfo*); // optional
+    NvmlReturn (*get_pci)(NvmlDevice, NvmlPciInfo*);     // optional
     NvmlReturn (*get_name)(NvmlDevice, char*, unsigned); // optional
 };
 
 /// Closes the library when leaving scope (NVML itself is shut down separately).
 class Library {
-public:
+  public:
     explicit Library(void* handle) : m_handle(handle) {}
     ~Library() {
         if (m_handle != nullptr) {
@@ -59,7 +59,7 @@ public:
         return fn != nullptr;
     }
 
-private:
+  private:
     void* m_handle;
 };
 

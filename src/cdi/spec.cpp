@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Turning a Discovery into a CDI spec for kind nvidia.com/gpu.
 #include <cudapkgs/cdi/spec.hpp>
-
 #include <cudapkgs/util/error.hpp>
 
 #include <fmt/format.h>
@@ -108,8 +107,8 @@ Json make_spec(const Discovery& discovery, const SpecOptions& options) {
     Json devices = Json::array();
     Json all_nodes = Json::array();
     for (const auto& gpu : discovery.gpus) {
-        devices.push_back(device_json(device_name(gpu, options.naming),
-                                      Json::array({node_json(gpu.node)})));
+        devices.push_back(
+            device_json(device_name(gpu, options.naming), Json::array({node_json(gpu.node)})));
         all_nodes.push_back(node_json(gpu.node));
     }
     devices.push_back(device_json("all", std::move(all_nodes)));

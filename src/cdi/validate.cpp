@@ -3,7 +3,6 @@
 // cncf-tags/container-device-interface: required keys, types, known keys) and SPEC.md's name
 // rules, and reads specs back for `cdi list`.
 #include <cudapkgs/cdi/spec.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 
@@ -20,8 +19,8 @@ namespace {
 using Problems = std::vector<std::string>;
 
 // OCI hook names CDI allows (SPEC.md, "hooks").
-const std::set<std::string> kHookNames = {"prestart", "createRuntime", "createContainer",
-                                          "startContainer", "poststart", "poststop"};
+const std::set<std::string> kHookNames = {"prestart",       "createRuntime", "createContainer",
+                                          "startContainer", "poststart",     "poststop"};
 
 bool matches(const std::string& text, const char* pattern) {
     return std::regex_match(text, std::regex(pattern));
@@ -37,8 +36,7 @@ bool valid_kind(const std::string& kind) {
     std::string vendor = kind.substr(0, slash);
     std::string cls = kind.substr(slash + 1);
     const char* name = "[A-Za-z]([A-Za-z0-9_.-]*[A-Za-z0-9])?";
-    return vendor.size() <= 253 && cls.size() <= 63 && matches(vendor, name) &&
-           matches(cls, name);
+    return vendor.size() <= 253 && cls.size() <= 63 && matches(vendor, name) && matches(cls, name);
 }
 
 bool valid_device_name(const std::string& name) {
@@ -99,10 +97,10 @@ void check_uint32(const Json& object, const std::string& key, const std::string&
 }
 
 void check_node(const Json& node, const std::string& where, Problems& problems) {
-    if (!check_keys(node, where,
-                    {"path", "hostPath", "permissions", "type", "major", "minor", "uid", "gid",
-                     "fileMode"},
-                    {"path"}, problems)) {
+    if (!check_keys(
+            node, where,
+            {"path", "hostPath", "permissions", "type", "major", "minor", "uid", "gid", "fileMode"},
+            {"path"}, problems)) {
         return;
     }
     check_string(node, "path", where, true, problems);
@@ -146,8 +144,8 @@ void check_hook(const Json& hook, const std::string& where, Problems& problems) 
 }
 
 template <typename Check>
-void check_array(const Json& edits, const std::string& key, const std::string& where,
-                 Check check, Problems& problems) {
+void check_array(const Json& edits, const std::string& key, const std::string& where, Check check,
+                 Problems& problems) {
     if (!edits.contains(key)) {
         return;
     }
@@ -189,11 +187,11 @@ void check_devices(const Json& devices, Problems& problems) {
         if (device.contains("name")) {
             const Json& name = device.at("name");
             if (!name.is_string() || !valid_device_name(name.get<std::string>())) {
-                problems.push_back(fmt::format("{}/name: {} is not a valid device name", where,
-                                               name.dump()));
+                problems.push_back(
+                    fmt::format("{}/name: {} is not a valid device name", where, name.dump()));
             } else if (!names.insert(name.get<std::string>()).second) {
-                problems.push_back(fmt::format("{}/name: duplicate device name {}", where,
-                                               name.dump()));
+                problems.push_back(
+                    fmt::format("{}/name: duplicate device name {}", where, name.dump()));
             }
         }
         if (device.contains("containerEdits")) {
@@ -217,8 +215,8 @@ std::vector<std::string> validate_spec(const Json& spec) {
     }
     if (spec.contains("kind") &&
         !(spec.at("kind").is_string() && valid_kind(spec.at("kind").get<std::string>()))) {
-        problems.push_back(fmt::format("/kind: {} is not of the form vendor.com/class",
-                                       spec.at("kind").dump()));
+        problems.push_back(
+            fmt::format("/kind: {} is not of the form vendor.com/class", spec.at("kind").dump()));
     }
     if (spec.contains("devices")) {
         check_devices(spec.at("devices"), problems);
