@@ -138,7 +138,8 @@ void find_gpus(const Roots& roots, const DiscoveryOptions& options, Discovery& o
             spdlog::debug("NVML not usable: {}", looked.back());
         }
     } else {
-        looked.push_back("NVML: not used (driver root is not /)");
+        looked.push_back(options.use_nvml ? "NVML: not used (driver root is not /)"
+                                          : "NVML: not used (--no-nvml)");
     }
     if (out.gpus.empty()) {
         out.gpus = gpus_from_proc(roots, looked);

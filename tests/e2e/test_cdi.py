@@ -4,6 +4,7 @@
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 import tempfile
@@ -164,6 +165,21 @@ class CdiTest(unittest.TestCase):
         with open(out) as f:
             self.assertEqual(json.load(f)["devices"][0]["name"], UUIDS[0])
         self.assertEqual(os.stat(out).st_mode & 0o777, 0o644)
+
+    def test_character_device_nodes(self):
+        # Real device nodes (needs CAP_MKNOD; skipped without it): accepted like on a host.
+        dev = os.path.join(self.root, "dev")
+        for name, minor in [("nvidia0", 0), ("nvidia1", 1), ("nvidiactl", 255)]:
+            os.remove(os.path.join(dev, name))
+            try:
+                os.mknod(os.path.join(dev, name), 0o666 | stat.S_IFCHR, os.makedev(195, minor))
+            except PermissionError:
+                self.skipTest("mknod not permitted")
+        r = run("cdi", "generate", *self.roots, "--output", "-")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        spec = json.loads(r.stdout)
+        nodes = spec["devices"][-1]["containerEdits"]["deviceNodes"]
+        self.assertTrue(all(stat.S_ISCHR(os.stat(n["hostPath"]).st_mode) for n in nodes))
 
     def test_usage_errors(self):
         self.assertEqual(run("cdi", "generate", *self.roots, "--format", "toml", "-o", "-").returncode, 2)
