@@ -16,6 +16,7 @@ BIN=${CUDAPKGS_BIN:-build/dev/src/cudapkgs}
 [ -x "$BIN" ] || BIN=$(command -v cudapkgs || true)
 if [ -z "$BIN" ] || ! "$BIN" --version >/dev/null 2>&1; then
     echo "gpu-cdi-check: no runnable cudapkgs binary (set CUDAPKGS_BIN)" >&2
+    [ -n "$BIN" ] && ldd "$BIN" 2>&1 | grep 'not found' >&2
     exit 1
 fi
 ARGS=${CUDAPKGS_CDI_ARGS:-}
