@@ -17,6 +17,8 @@ constexpr std::array kCommands = {
                 &setup_flags},
     CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json",
                 &setup_version},
+    CommandSpec{"cdi", "Write or list a CDI spec for the host's NVIDIA GPUs (Docker, Podman)",
+                "sudo cudapkgs cdi generate && cudapkgs cdi list", &setup_cdi},
 };
 
 } // namespace
