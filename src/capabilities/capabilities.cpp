@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/capabilities/capabilities.hpp>
-
 #include <cudapkgs/util/embedded.hpp>
 #include <cudapkgs/util/error.hpp>
 
@@ -128,13 +127,13 @@ void validate(const CapabilityTable& table, const std::vector<std::string>& capa
         }
         (info->is_jetson ? jetson : other).push_back(cap);
         if (cuda < info->min_cuda) {
-            problems.push_back(fmt::format(
-                "CUDA capability {} is too new for CUDA {}: it needs CUDA {} or newer", cap,
-                cuda.str(), info->min_cuda.str()));
+            problems.push_back(
+                fmt::format("CUDA capability {} is too new for CUDA {}: it needs CUDA {} or newer",
+                            cap, cuda.str(), info->min_cuda.str()));
         } else if (info->max_cuda && *info->max_cuda < cuda) {
             problems.push_back(fmt::format(
-                "CUDA capability {} is too old for CUDA {}: it was last supported by CUDA {}",
-                cap, cuda.str(), info->max_cuda->str()));
+                "CUDA capability {} is too old for CUDA {}: it was last supported by CUDA {}", cap,
+                cuda.str(), info->max_cuda->str()));
         }
     }
     if (!jetson.empty() && system != "aarch64-linux") {

@@ -20,13 +20,17 @@ RunFn setup_flags(CLI::App& cmd, const GlobalOptions& global) {
         }
         print_line(fmt::format("set:                          {} (CUDA {})", set.name(),
                                set.definition().cuda.str()));
-        print_line(fmt::format("capabilities:                 {}", fmt::join(flags.capabilities, " ")));
+        print_line(
+            fmt::format("capabilities:                 {}", fmt::join(flags.capabilities, " ")));
         print_line(fmt::format("forwardCompat:                {}", flags.forward_compat));
         print_line(fmt::format("gencodeString:                {}", flags.gencode_string));
-        print_line(fmt::format("realArches:                   {}", fmt::join(flags.real_arches, " ")));
-        print_line(fmt::format("virtualArches:                {}", fmt::join(flags.virtual_arches, " ")));
+        print_line(
+            fmt::format("realArches:                   {}", fmt::join(flags.real_arches, " ")));
+        print_line(
+            fmt::format("virtualArches:                {}", fmt::join(flags.virtual_arches, " ")));
         print_line(fmt::format("arches:                       {}", fmt::join(flags.arches, " ")));
-        print_line(fmt::format("archNames:                    {}", fmt::join(flags.arch_names, " ")));
+        print_line(
+            fmt::format("archNames:                    {}", fmt::join(flags.arch_names, " ")));
         print_line(fmt::format("cmakeCudaArchitecturesString: {}", flags.cmake_cuda_architectures));
         return 0;
     };

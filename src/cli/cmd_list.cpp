@@ -70,11 +70,10 @@ int list_packages(EvalContext& ctx, const std::string& setpath, bool json) {
                        {"available", p.available()},
                        {"unavailableReasons", p.unavailable_reasons}});
         if (!json) {
-            print_line(fmt::format("{:<28} {:<18} {:<34} {:<16} {}", p.attr, p.version,
-                                   fmt::format("{}", fmt::join(p.outputs, ",")),
-                                   p.license.short_name,
-                                   p.available() ? "available"
-                                                 : "unavailable: " + p.unavailable_reasons[0]));
+            print_line(fmt::format(
+                "{:<28} {:<18} {:<34} {:<16} {}", p.attr, p.version,
+                fmt::format("{}", fmt::join(p.outputs, ",")), p.license.short_name,
+                p.available() ? "available" : "unavailable: " + p.unavailable_reasons[0]));
         }
     }
     if (json) {

@@ -122,8 +122,8 @@ EvalContext make_eval_context(const GlobalOptions& global) {
     ctx.system = system_of(global);
     ctx.store_dir = store_dir(global);
     ctx.mirrors = mirrors_of(global);
-    ctx.catalog = std::make_unique<pkgset::Catalog>(
-        manifest::load_manifest_dirs(manifest_dirs(global)));
+    ctx.catalog =
+        std::make_unique<pkgset::Catalog>(manifest::load_manifest_dirs(manifest_dirs(global)));
     pkgset::Instance base{ctx.config, ctx.system, {}};
     pkgset::EvalSettings settings;
     settings.store_dir = ctx.store_dir;

@@ -4,10 +4,10 @@
 
 #include <cudapkgs/util/error.hpp>
 
+#include <climits>
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -70,7 +70,9 @@ void configure_logging(const GlobalOptions& g) {
     spdlog::set_default_logger(logger);
 }
 
-bool stderr_wants_color() { return ::isatty(2) != 0 && std::getenv("NO_COLOR") == nullptr; }
+bool stderr_wants_color() {
+    return ::isatty(2) != 0 && std::getenv("NO_COLOR") == nullptr;
+}
 
 int run_cli(int argc, char** argv) {
     CLI::App app{"cudapkgs: NVIDIA CUDA redistributables as versioned, reproducible package sets",

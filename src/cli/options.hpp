@@ -13,11 +13,11 @@ struct GlobalOptions {
     std::vector<std::string> fixups;    ///< --fixups
     std::string config;                 ///< --config
     std::vector<std::pair<std::string, std::string>> options; ///< --option NAME VALUE
-    std::vector<std::string> overlays;  ///< --overlay
-    std::string system;                 ///< --system
-    std::string store;                  ///< --store
-    std::vector<std::string> mirrors;   ///< --mirror
-    std::string cacert;                 ///< --cacert
+    std::vector<std::string> overlays;                        ///< --overlay
+    std::string system;                                       ///< --system
+    std::string store;                                        ///< --store
+    std::vector<std::string> mirrors;                         ///< --mirror
+    std::string cacert;                                       ///< --cacert
     bool offline = false;
     int jobs = 0; ///< 0 = number of CPUs
     bool json = false;

@@ -8,7 +8,8 @@
 namespace cudapkgs::cli {
 
 void print_json(const nlohmann::json& value, bool pretty) {
-    std::string text = value.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
+    std::string text =
+        value.dump(pretty ? 2 : -1, ' ', false, nlohmann::json::error_handler_t::replace);
     std::fwrite(text.data(), 1, text.size(), stdout);
     std::fputc('\n', stdout);
 }

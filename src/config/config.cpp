@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/config/config.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 #include <cudapkgs/util/json_locate.hpp>
@@ -174,8 +173,8 @@ Config load_config(const ConfigSources& sources) {
     if (sources.file) {
         config = parse_config(util::read_file(*sources.file), *sources.file, config);
     } else if (sources.default_file && std::filesystem::exists(*sources.default_file)) {
-        config = parse_config(util::read_file(*sources.default_file), *sources.default_file,
-                              config);
+        config =
+            parse_config(util::read_file(*sources.default_file), *sources.default_file, config);
     }
     if (sources.env_allow_unfree) {
         config.allow_unfree = true;

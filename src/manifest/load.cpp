@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Reading manifest directories from disk.
 #include <cudapkgs/manifest/manifest.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 #include <cudapkgs/version/version.hpp>

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/manifest/manifest.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/json_locate.hpp>
 #include <cudapkgs/version/version.hpp>
@@ -127,8 +126,9 @@ Artifact parse_artifact(Cursor& c, const json& value) {
     }
     {
         Cursor::Scope s(c, "size");
-        if (size.empty() || size.size() > 19 ||
-            !std::all_of(size.begin(), size.end(), [](char ch) { return ch >= '0' && ch <= '9'; })) {
+        if (size.empty() || size.size() > 19 || !std::all_of(size.begin(), size.end(), [](char ch) {
+                return ch >= '0' && ch <= '9';
+            })) {
             c.error(fmt::format("size '{}' is not a non-negative decimal number", size));
         }
         a.size = std::stoull(size);

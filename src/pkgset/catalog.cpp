@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/catalog.hpp>
-
 #include <cudapkgs/util/error.hpp>
 
 #include <algorithm>

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/derivation.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
 
@@ -18,8 +17,8 @@ std::string store_path_name(const std::string& derivation_hash, const Package& p
     h.update(":");
     h.update(output);
     auto digest = h.finish();
-    std::string name = util::compress_to_nix_base32(digest, 20) + "-" + package.pname + "-" +
-                       package.version;
+    std::string name =
+        util::compress_to_nix_base32(digest, 20) + "-" + package.pname + "-" + package.version;
     if (output != "out") {
         name += "-" + output;
     }
@@ -61,12 +60,9 @@ const Derivation& DerivationBuilder::get(const Package& package) {
                {"sha256", package.src->sha256},
                {"size", package.src->size}};
     }
-    drv.inputs = {{"builder", kBuilderVersion},
-                  {"pname", package.pname},
-                  {"version", package.version},
-                  {"system", m_set->instance().system},
-                  {"outputs", package.outputs},
-                  {"src", src},
+    drv.inputs = {{"builder", kBuilderVersion}, {"pname", package.pname},
+                  {"version", package.version}, {"system", m_set->instance().system},
+                  {"outputs", package.outputs}, {"src", src},
                   {"dependencies", deps}};
     drv.hash = util::sha256_hex(drv.inputs.dump());
     for (const auto& output : package.outputs) {

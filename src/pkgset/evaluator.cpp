@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/evaluator.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/spelling.hpp>
 
@@ -17,17 +16,25 @@ namespace {
 constexpr const char* kDefaultMirror = "https://developer.download.nvidia.com/compute";
 
 const std::vector<std::string>& fixed_set_attributes() {
-    static const std::vector<std::string> kNames = {
-        "cudaCapabilities",      "cudaForwardCompat",          "cudaMajorMinorPatchVersion",
-        "cudaMajorMinorVersion", "cudaMajorVersion",           "cudaNamePrefix",
-        "flags",                 "hostCompiler",               "manifests",
-        "pkgs",                  "redistSystem",               "system"};
+    static const std::vector<std::string> kNames = {"cudaCapabilities",
+                                                    "cudaForwardCompat",
+                                                    "cudaMajorMinorPatchVersion",
+                                                    "cudaMajorMinorVersion",
+                                                    "cudaMajorVersion",
+                                                    "cudaNamePrefix",
+                                                    "flags",
+                                                    "hostCompiler",
+                                                    "manifests",
+                                                    "pkgs",
+                                                    "redistSystem",
+                                                    "system"};
     return kNames;
 }
 
 [[noreturn]] void unknown(std::string_view what, std::string_view where,
                           const std::vector<std::string>& candidates) {
-    Error error(ErrorKind::InvalidInput, fmt::format("attribute '{}' not found in {}", what, where));
+    Error error(ErrorKind::InvalidInput,
+                fmt::format("attribute '{}' not found in {}", what, where));
     if (auto guess = util::find_closest(what, candidates)) {
         error.add_note(fmt::format("did you mean '{}'?", *guess));
     }
@@ -38,9 +45,8 @@ std::string instance_key(const Instance& i) {
     const auto& c = i.config;
     return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", i.system, i.default_set_override,
                        c.allow_unfree, fmt::join(c.allow_unfree_licenses, ","), c.cuda_support,
-                       fmt::join(c.cuda_capabilities, ","), c.cuda_forward_compat,
-                       c.driver_lib_dir, fmt::join(c.overlays, ","),
-                       c.allow_unsupported_compiler);
+                       fmt::join(c.cuda_capabilities, ","), c.cuda_forward_compat, c.driver_lib_dir,
+                       fmt::join(c.overlays, ","), c.allow_unsupported_compiler);
 }
 
 /// "sm_90a" → "9.0a" for every capability of the table.
@@ -119,14 +125,15 @@ std::vector<std::string> Evaluator::root_names_of(std::size_t /*instance*/) cons
     return names;
 }
 
-std::vector<std::string> Evaluator::root_names() const { return root_names_of(0); }
+std::vector<std::string> Evaluator::root_names() const {
+    return root_names_of(0);
+}
 
 std::string Evaluator::resolve_root_name(std::size_t instance, std::string_view name) const {
     const std::string& override_set = m_instances[instance].default_set_override;
     if (!override_set.empty()) {
         const SetDefinition* def = m_catalog->find_set(override_set);
-        std::string major_alias =
-            "cudaPackages_" + std::to_string(def->cuda_major_minor.part(0));
+        std::string major_alias = "cudaPackages_" + std::to_string(def->cuda_major_minor.part(0));
         if (name == "cudaPackages" || name == major_alias) {
             return override_set;
         }
@@ -135,8 +142,8 @@ std::string Evaluator::resolve_root_name(std::size_t instance, std::string_view 
         return *resolved;
     }
     if (m_catalog->aliases().count(std::string(name)) > 0) {
-        fail(ErrorKind::InvalidInput, "alias '{}' points at '{}', which is not a package set",
-             name, m_catalog->aliases().at(std::string(name)));
+        fail(ErrorKind::InvalidInput, "alias '{}' points at '{}', which is not a package set", name,
+             m_catalog->aliases().at(std::string(name)));
     }
     unknown(name, "the top level", root_names_of(instance));
 }
@@ -278,8 +285,8 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
         switch (c.kind) {
         case Kind::Root:
             if (seg == "pkgsCuda") {
-                c.instance = instance_with([](Instance& i) { i.config.cuda_support = true; },
-                                           c.instance);
+                c.instance =
+                    instance_with([](Instance& i) { i.config.cuda_support = true; }, c.instance);
             } else if (seg == "pkgsForCudaArch") {
                 c.kind = Kind::ArchVariants;
             } else {
@@ -313,8 +320,8 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
                 c.kind = Kind::Package;
             } else if (seg == "pkgs") {
                 const std::string name = c.set->name();
-                c.instance = instance_with([&](Instance& i) { i.default_set_override = name; },
-                                           c.instance);
+                c.instance =
+                    instance_with([&](Instance& i) { i.default_set_override = name; }, c.instance);
                 c.kind = Kind::Root;
             } else {
                 c.value = set_attribute(*c.set, seg, c);

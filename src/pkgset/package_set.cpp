@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/package_set.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/spelling.hpp>
 
@@ -56,7 +55,7 @@ const char* const kFeatureOutputs[] = {"bin", "lib", "static", "dev", "doc", "sa
 
 /// Builds a set's contents from the manifests (one instance of it per shared key).
 class ContentsBuilder {
-public:
+  public:
     ContentsBuilder(const Catalog& catalog, const SetDefinition& definition,
                     const Instance& instance, std::string redist_system)
         : m_catalog(&catalog), m_definition(&definition), m_instance(&instance),
@@ -76,7 +75,7 @@ public:
         return std::move(m_out);
     }
 
-private:
+  private:
     void add_cuda_packages();
     void add_library_product(const std::string& product);
     Package make_package(const Manifest& m, const ManifestEntry& e, std::string attr) const;
@@ -112,10 +111,10 @@ PackageSet::PackageSet(const Catalog& catalog, const SetDefinition& definition,
                        const Instance& instance, std::shared_ptr<const SetContents> contents)
     : m_definition(&definition), m_instance(&instance),
       m_redist_system(redist_system_for(definition, instance)), m_contents(std::move(contents)) {
-    m_capabilities = instance.config.cuda_capabilities.empty()
-                         ? capabilities::CapabilityTable::builtin().defaults_for(
-                               definition.cuda_major_minor)
-                         : instance.config.cuda_capabilities;
+    m_capabilities =
+        instance.config.cuda_capabilities.empty()
+            ? capabilities::CapabilityTable::builtin().defaults_for(definition.cuda_major_minor)
+            : instance.config.cuda_capabilities;
     if (!m_contents) {
         m_contents = build_contents(catalog, definition, instance, m_redist_system);
     }
@@ -219,7 +218,7 @@ void ContentsBuilder::add_library_product(const std::string& product) {
 }
 
 Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
-                                 std::string attr) const {
+                                      std::string attr) const {
     Package p;
     p.attr = std::move(attr);
     p.pname = e.key;
@@ -254,9 +253,9 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
         chosen_platform = m_redist_system;
     }
     if (m_redist_system == "unsupported") {
-        p.unavailable_reasons.push_back(fmt::format(
-            "system '{}' is not supported (supported: x86_64-linux, aarch64-linux)",
-            m_instance->system));
+        p.unavailable_reasons.push_back(
+            fmt::format("system '{}' is not supported (supported: x86_64-linux, aarch64-linux)",
+                        m_instance->system));
     } else if (chosen == nullptr) {
         std::vector<std::string> have;
         for (const auto& [platform, entry] : e.platforms) {
@@ -271,10 +270,9 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
         const auto& a = v->second;
         p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform};
     } else {
-        bool all_older = std::all_of(chosen->variants.begin(), chosen->variants.end(),
-                                     [&](const auto& kv) {
-                                         return std::stoul(kv.first) < std::stoul(major);
-                                     });
+        bool all_older =
+            std::all_of(chosen->variants.begin(), chosen->variants.end(),
+                        [&](const auto& kv) { return std::stoul(kv.first) < std::stoul(major); });
         std::vector<std::string> have;
         for (const auto& [variant, artifact] : chosen->variants) {
             have.push_back(variant);
@@ -285,8 +283,7 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
             m_definition->cuda_major_minor.str()));
     }
     if (!m_instance->config.cuda_support) {
-        p.unavailable_reasons.push_back(
-            "CUDA support is disabled (config cudaSupport = false)");
+        p.unavailable_reasons.push_back("CUDA support is disabled (config cudaSupport = false)");
     }
 
     p.outputs = {"out"};

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/toolchain/host_compiler.hpp>
-
 #include <cudapkgs/util/embedded.hpp>
 
 #include <array>

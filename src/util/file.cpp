@@ -1,15 +1,14 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/util/file.hpp>
-
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/file.hpp>
 
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <fstream>
 #include <sstream>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace cudapkgs::util {
@@ -35,8 +34,8 @@ void write_file_atomic(const fs::path& path, std::string_view content, fs::perms
     std::string tmpl = (dir / name).string();
     int fd = ::mkstemp(tmpl.data());
     if (fd < 0) {
-        fail(ErrorKind::InvalidInput, "cannot create a temporary file beside {}: {}",
-             path.string(), std::strerror(errno));
+        fail(ErrorKind::InvalidInput, "cannot create a temporary file beside {}: {}", path.string(),
+             std::strerror(errno));
     }
     const char* data = content.data();
     std::size_t left = content.size();

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/util/hash.hpp>
-
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/hash.hpp>
 
 #include <openssl/evp.h>
 
@@ -29,7 +28,9 @@ void Sha256::update(std::span<const std::uint8_t> bytes) {
     EVP_DigestUpdate(m_impl->ctx, bytes.data(), bytes.size());
 }
 
-void Sha256::update(std::string_view text) { EVP_DigestUpdate(m_impl->ctx, text.data(), text.size()); }
+void Sha256::update(std::string_view text) {
+    EVP_DigestUpdate(m_impl->ctx, text.data(), text.size());
+}
 
 std::array<std::uint8_t, 32> Sha256::finish() {
     std::array<std::uint8_t, 32> out{};

@@ -22,7 +22,7 @@ namespace {
 
 // A minimal JSON walker: it only needs to skip values and read keys, never to build them.
 class Walker {
-public:
+  public:
     explicit Walker(std::string_view text) : m_text(text) {}
 
     std::optional<std::size_t> find(const std::vector<std::string>& path) {
@@ -35,7 +35,7 @@ public:
         return m_pos;
     }
 
-private:
+  private:
     bool descend(const std::string& key) {
         if (peek() == '{') {
             ++m_pos;
@@ -151,9 +151,8 @@ private:
     }
 
     void skip_ws() {
-        while (m_pos < m_text.size() &&
-               (m_text[m_pos] == ' ' || m_text[m_pos] == '\n' || m_text[m_pos] == '\r' ||
-                m_text[m_pos] == '\t')) {
+        while (m_pos < m_text.size() && (m_text[m_pos] == ' ' || m_text[m_pos] == '\n' ||
+                                         m_text[m_pos] == '\r' || m_text[m_pos] == '\t')) {
             ++m_pos;
         }
     }

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/version/version.hpp>
-
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/version/version.hpp>
 
 #include <cctype>
 
@@ -119,8 +118,8 @@ VersionRange VersionRange::parse(std::string_view text) {
         }
         auto bound = Version::find(clause.substr(skip));
         if (!bound) {
-            fail(ErrorKind::InvalidInput, "invalid version range '{}': '{}' is not a version",
-                 text, clause.substr(skip));
+            fail(ErrorKind::InvalidInput, "invalid version range '{}': '{}' is not a version", text,
+                 clause.substr(skip));
         }
         range.m_clauses.push_back({op, *bound});
     }

@@ -10,8 +10,12 @@
 
 namespace cudapkgs::test {
 
-inline std::filesystem::path source_dir() { return CUDAPKGS_SOURCE_DIR; }
-inline std::filesystem::path test_data() { return CUDAPKGS_TEST_DATA; }
+inline std::filesystem::path source_dir() {
+    return CUDAPKGS_SOURCE_DIR;
+}
+inline std::filesystem::path test_data() {
+    return CUDAPKGS_TEST_DATA;
+}
 
 /// The catalog of the project's own manifests/ (loaded once).
 const pkgset::Catalog& shipped_catalog();

@@ -31,7 +31,7 @@ struct CapabilityInfo {
 
 /// The capability table, sorted in nixpkgs' version order (9.0, 9.0a, 10.0, 10.0a, 10.0f, …).
 class CapabilityTable {
-public:
+  public:
     /// The table compiled into the binary from data/gpus.json.
     static const CapabilityTable& builtin();
     /// Parses a table in the gpus.json shape; throws Error{InvalidInput}.
@@ -42,7 +42,7 @@ public:
     /// The default capabilities for CUDA major.minor `cuda`, in table order.
     std::vector<std::string> defaults_for(const version::Version& cuda) const;
 
-private:
+  private:
     std::vector<CapabilityInfo> m_rows;
 };
 
@@ -61,7 +61,7 @@ struct Flags {
     std::vector<std::string> arches;         ///< real + last virtual when forward compat
     std::vector<std::string> gencode;
     std::string gencode_string;
-    std::vector<std::string> arch_names; ///< unique, sorted
+    std::vector<std::string> arch_names;  ///< unique, sorted
     std::string cmake_cuda_architectures; ///< "75;86"
     std::vector<std::string> capabilities;
     bool forward_compat = true;

@@ -23,9 +23,9 @@ struct Config {
 
 /// Where configuration comes from.
 struct ConfigSources {
-    std::optional<std::string> file;  ///< --config or CUDAPKGS_CONFIG: must exist
+    std::optional<std::string> file;         ///< --config or CUDAPKGS_CONFIG: must exist
     std::optional<std::string> default_file; ///< $XDG_CONFIG_HOME/cudapkgs/config.json: optional
-    bool env_allow_unfree = false;    ///< CUDAPKGS_ALLOW_UNFREE=1
+    bool env_allow_unfree = false;           ///< CUDAPKGS_ALLOW_UNFREE=1
     std::vector<std::pair<std::string, std::string>> options; ///< --option NAME VALUE
 };
 

@@ -34,7 +34,7 @@ struct ManifestEntry {
     std::string license;
     std::string license_path;
     std::string version;
-    std::vector<std::string> cuda_variants; ///< "12", "13"
+    std::vector<std::string> cuda_variants;                       ///< "12", "13"
     std::vector<std::pair<std::string, PlatformEntry>> platforms; ///< in file order
 
     const PlatformEntry* find_platform(std::string_view platform) const;

@@ -24,7 +24,7 @@ struct SetDefinition {
 
 /// All manifests plus the set definitions and aliases derived from them.
 class Catalog {
-public:
+  public:
     /// Builds set definitions from pins and the fallback rule; throws Error{InvalidInput} when a
     /// pin names a manifest that does not exist.
     explicit Catalog(manifest::ManifestStore store);
@@ -40,7 +40,7 @@ public:
     /// Library products (every product but cuda), in name order.
     std::vector<std::string> library_products() const;
 
-private:
+  private:
     manifest::ManifestStore m_store;
     std::vector<SetDefinition> m_sets;
     std::map<std::string, std::string> m_aliases;

@@ -25,12 +25,12 @@ struct Derivation {
 /// in that set (the fixed point). Throws Error{InvalidInput} on cycles, missing or
 /// unavailable dependencies.
 class DerivationBuilder {
-public:
+  public:
     explicit DerivationBuilder(const PackageSet& set) : m_set(&set) {}
 
     const Derivation& get(const Package& package);
 
-private:
+  private:
     const PackageSet* m_set;
     std::map<std::string, Derivation> m_done;
     std::vector<std::string> m_stack;

@@ -36,7 +36,7 @@ struct ResolvedPackage {
 /// Evaluates attribute paths (`cudaPackages_12_8.cudnn.version`) against the catalog under a
 /// base configuration, with the variants `pkgsCuda`, `pkgsForCudaArch.sm_XX` and `<set>.pkgs`.
 class Evaluator {
-public:
+  public:
     Evaluator(const Catalog& catalog, Instance base, EvalSettings settings);
 
     /// The value at an attribute path as JSON; throws Error{InvalidInput} with "did you mean".
@@ -60,7 +60,7 @@ public:
     /// The set with `name` (resolved through aliases) under instance `index`.
     const PackageSet& set_in(std::size_t instance, std::string_view name);
 
-private:
+  private:
     struct Cursor;
     std::size_t instance_with(std::function<void(Instance&)> change, std::size_t from);
     std::vector<std::string> root_names_of(std::size_t instance) const;

@@ -46,7 +46,7 @@ std::string redist_system_for(const SetDefinition& definition, const Instance& i
 
 /// The packages of one versioned set under one configuration. Evaluating it is pure.
 class PackageSet {
-public:
+  public:
     /// `contents` may be shared with other instances; built when null.
     PackageSet(const Catalog& catalog, const SetDefinition& definition, const Instance& instance,
                std::shared_ptr<const SetContents> contents = nullptr);
@@ -77,7 +77,7 @@ public:
     const Package& get(std::string_view attr) const;
     std::vector<std::string> package_names() const;
 
-private:
+  private:
     const SetDefinition* m_definition;
     const Instance* m_instance;
     std::string m_redist_system;

@@ -12,14 +12,15 @@ namespace cudapkgs {
 
 /// What went wrong, which also decides the exit code (docs/errors.md).
 enum class ErrorKind {
-    Internal,    ///< a bug: exit 1
-    Usage,       ///< bad command line: exit 2
-    InvalidInput, ///< bad manifest/fixup/overlay/config, unknown attribute, unfree, platform: exit 3
-    Fetch,       ///< network failure after retries: exit 4
-    Integrity,   ///< hash/size mismatch, unsafe archive, malformed ELF: exit 5
-    BuildFailed, ///< a build step failed: exit 6
-    TestSkipped, ///< no usable GPU: exit 77
-    Interrupted, ///< SIGINT/SIGTERM: exit 130
+    Internal,     ///< a bug: exit 1
+    Usage,        ///< bad command line: exit 2
+    InvalidInput, ///< bad manifest/fixup/overlay/config, unknown attribute, unfree, platform: exit
+                  ///< 3
+    Fetch,        ///< network failure after retries: exit 4
+    Integrity,    ///< hash/size mismatch, unsafe archive, malformed ELF: exit 5
+    BuildFailed,  ///< a build step failed: exit 6
+    TestSkipped,  ///< no usable GPU: exit 77
+    Interrupted,  ///< SIGINT/SIGTERM: exit 130
 };
 
 /// The exit code documented for an error kind.
@@ -28,7 +29,7 @@ int exit_code(ErrorKind kind) noexcept;
 /// The one error type of cudapkgs: a kind, a message, notes and an optional origin
 /// (`file:line:col` or `file`), rendered by the CLI's single handler.
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorKind kind, std::string message, std::string origin = {})
         : std::runtime_error(std::move(message)), m_kind(kind), m_origin(std::move(origin)) {}
 
@@ -46,7 +47,7 @@ public:
         return *this;
     }
 
-private:
+  private:
     ErrorKind m_kind;
     std::string m_origin;
     std::vector<std::string> m_notes;

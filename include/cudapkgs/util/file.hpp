@@ -20,7 +20,7 @@ void write_file_atomic(const std::filesystem::path& path, std::string_view conte
 
 /// A directory removed (recursively) when the object goes out of scope.
 class ScopedTempDir {
-public:
+  public:
     /// Creates a fresh directory under `parent` (default: the system temp directory).
     explicit ScopedTempDir(const std::filesystem::path& parent = {},
                            std::string_view prefix = "cudapkgs-");
@@ -32,7 +32,7 @@ public:
     /// Keeps the directory (e.g. after renaming it into place).
     void release() noexcept { m_path.clear(); }
 
-private:
+  private:
     std::filesystem::path m_path;
 };
 

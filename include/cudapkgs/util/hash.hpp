@@ -13,7 +13,7 @@ namespace cudapkgs::util {
 
 /// Incremental SHA-256 (OpenSSL EVP).
 class Sha256 {
-public:
+  public:
     Sha256();
     ~Sha256();
     Sha256(const Sha256&) = delete;
@@ -28,7 +28,7 @@ public:
     /// finish() as lower-case hex.
     std::string finish_hex();
 
-private:
+  private:
     struct Impl;
     std::unique_ptr<Impl> m_impl;
 };

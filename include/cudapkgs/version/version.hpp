@@ -13,7 +13,7 @@ namespace cudapkgs::version {
 /// numerically; a non-numeric tail of a component (`0a`) compares after the bare number, as in
 /// nixpkgs' version ordering.
 class Version {
-public:
+  public:
     Version() = default;
     /// Parses a version; throws Error{InvalidInput} on an empty or malformed string.
     static Version parse(std::string_view text);
@@ -29,7 +29,7 @@ public:
     std::strong_ordering operator<=>(const Version& other) const;
     bool operator==(const Version& other) const { return (*this <=> other) == 0; }
 
-private:
+  private:
     struct Part {
         unsigned long number = 0;
         std::string suffix;
@@ -41,7 +41,7 @@ private:
 /// A conjunction of comparisons such as `>=8.0.5 <9` (also `>`, `<=`, `==`, `!=`, `=`).
 /// An empty range matches every version. `<9` compares component-wise, so 9.0.1 is not < 9.
 class VersionRange {
-public:
+  public:
     VersionRange() = default;
     /// Parses a range; throws Error{InvalidInput} naming the bad clause.
     static VersionRange parse(std::string_view text);
@@ -49,7 +49,7 @@ public:
     bool contains(const Version& v) const;
     const std::string& str() const noexcept { return m_text; }
 
-private:
+  private:
     enum class Op { Lt, Le, Gt, Ge, Eq, Ne };
     struct Clause {
         Op op;

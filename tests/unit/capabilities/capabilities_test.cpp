@@ -10,7 +10,9 @@ using version::Version;
 using Strings = std::vector<std::string>;
 
 namespace {
-const CapabilityTable& table() { return CapabilityTable::builtin(); }
+const CapabilityTable& table() {
+    return CapabilityTable::builtin();
+}
 
 std::string validation_error(const Strings& caps, const char* cuda, const char* system) {
     try {
@@ -28,7 +30,8 @@ std::string validation_error(const Strings& caps, const char* cuda, const char* 
 } // namespace
 
 TEST_CASE("checklist 35: default capabilities per CUDA version", "[capabilities]") {
-    CHECK(table().defaults_for(Version::parse("12.6")) == Strings{"7.5", "8.0", "8.6", "8.9", "9.0"});
+    CHECK(table().defaults_for(Version::parse("12.6")) ==
+          Strings{"7.5", "8.0", "8.6", "8.9", "9.0"});
     CHECK(table().defaults_for(Version::parse("12.8")) ==
           Strings{"7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "12.0"});
     const Strings newest{"7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "10.3", "12.0", "12.1"};
@@ -53,7 +56,9 @@ TEST_CASE("the table is sorted with a/f variants after their baseline", "[capabi
     for (const auto& row : table().all()) {
         order.push_back(row.capability);
     }
-    auto pos = [&](const char* c) { return std::find(order.begin(), order.end(), c) - order.begin(); };
+    auto pos = [&](const char* c) {
+        return std::find(order.begin(), order.end(), c) - order.begin();
+    };
     CHECK(pos("9.0") + 1 == pos("9.0a"));
     CHECK(pos("10.0") + 1 == pos("10.0a"));
     CHECK(pos("10.0a") + 1 == pos("10.0f"));

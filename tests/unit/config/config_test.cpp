@@ -24,7 +24,8 @@ TEST_CASE("options take comma lists, JSON lists and booleans", "[config]") {
     CHECK(c.cuda_capabilities.empty());
     set_option(c, "allowUnfree", "true");
     CHECK(c.allow_unfree);
-    CHECK_THROWS_WITH(set_option(c, "allowUnfree", "yes"), Catch::Contains("expected true or false"));
+    CHECK_THROWS_WITH(set_option(c, "allowUnfree", "yes"),
+                      Catch::Contains("expected true or false"));
     try {
         set_option(c, "cudaCapabilties", "8.6");
         FAIL("no error");

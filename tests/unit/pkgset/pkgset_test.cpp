@@ -50,9 +50,10 @@ TEST_CASE("checklist 2: set attributes", "[pkgset]") {
     CHECK(e->eval("cudaPackages_12_8.cudaMajorMinorVersion") == "12.8");
     CHECK(e->eval("cudaPackages_12_8.cudaMajorVersion") == "12");
     CHECK(e->eval("cudaPackages_12_8.cudaNamePrefix") == "cuda12.8");
-    CHECK(e->eval("cudaPackages_13_0.manifests") ==
-          json{{"cuda", "13.0.2"}, {"cudnn", "9.13.0"}, {"cusparselt", "0.8.1"},
-               {"cutensor", "2.3.1"}});
+    CHECK(e->eval("cudaPackages_13_0.manifests") == json{{"cuda", "13.0.2"},
+                                                         {"cudnn", "9.13.0"},
+                                                         {"cusparselt", "0.8.1"},
+                                                         {"cutensor", "2.3.1"}});
 }
 
 TEST_CASE("checklist 3: a pin naming a missing manifest is an error", "[pkgset]") {
@@ -60,10 +61,12 @@ TEST_CASE("checklist 3: a pin naming a missing manifest is an error", "[pkgset]"
     std::filesystem::create_directories(dir.path() / "cuda");
     std::filesystem::copy_file(test::source_dir() / "manifests/cuda/redistrib_12.8.2.json",
                                dir.path() / "cuda/redistrib_12.8.2.json");
-    std::ofstream(dir.path() / "sets.json") << R"({"sets": {"cudaPackages_12_8": {"cuda": "12.8.9"}}})";
+    std::ofstream(dir.path() / "sets.json")
+        << R"({"sets": {"cudaPackages_12_8": {"cuda": "12.8.9"}}})";
     auto store = manifest::load_manifest_dirs({dir.path()});
     CHECK_THROWS_WITH(pkgset::Catalog(std::move(store)),
-                      Catch::Contains("pins cuda 12.8.9") && Catch::Contains("redistrib_12.8.9.json"));
+                      Catch::Contains("pins cuda 12.8.9") &&
+                          Catch::Contains("redistrib_12.8.9.json"));
 }
 
 TEST_CASE("checklist 5 and the fallback rule: unpinned manifests still get sets", "[pkgset]") {
@@ -162,8 +165,7 @@ TEST_CASE("checklist 47: pkgsForCudaArch has every capability", "[pkgset]") {
     CHECK(e->eval("pkgsForCudaArch.sm_89.cudaPackages_12_8.cudaForwardCompat") == false);
     CHECK(e->eval("pkgsForCudaArch.sm_89.cudaPackages.flags.gencode") ==
           json{"-gencode=arch=compute_89,code=sm_89"});
-    CHECK(e->eval("pkgsForCudaArch.sm_89.cudaPackages.flags.cmakeCudaArchitecturesString") ==
-          "89");
+    CHECK(e->eval("pkgsForCudaArch.sm_89.cudaPackages.flags.cmakeCudaArchitecturesString") == "89");
     CHECK_THAT(error_of(*e, "pkgsForCudaArch.sm_100.cudaPackages_12_6.flags"),
                Catch::Contains("too new for CUDA 12.6"));
     CHECK_THAT(error_of(*e, "pkgsForCudaArch.sm_91"), Catch::Contains("not found"));
@@ -192,7 +194,9 @@ TEST_CASE("checklists 51-52: unfree licences must be accepted", "[pkgset]") {
     auto named = test::make_evaluator(by_name);
     CHECK(named->eval("cudaPackages_12_8.cudnn.outPaths").is_object());
     CHECK_FALSE(error_of(*named, "cudaPackages_12_8.libcublas.outPaths").empty());
-    CHECK(test::make_evaluator(unfree_ok())->eval("cudaPackages_12_8.libcublas.outPaths").is_object());
+    CHECK(test::make_evaluator(unfree_ok())
+              ->eval("cudaPackages_12_8.libcublas.outPaths")
+              .is_object());
     CHECK(e->eval("cudaPackages_12_8.driver_assistant.license.free") == true);
 }
 
@@ -207,8 +211,10 @@ TEST_CASE("checklist 57: <set>.pkgs does not leak the default set", "[pkgset]") 
 TEST_CASE("unknown attributes suggest a spelling", "[pkgset]") {
     auto e = test::make_evaluator();
     CHECK_THAT(error_of(*e, "cudaPackages_12_8.cudn"), Catch::Contains("did you mean 'cudnn'?"));
-    CHECK_THAT(error_of(*e, "cudaPackage_12_8"), Catch::Contains("did you mean 'cudaPackages_12_8'?"));
-    CHECK_THAT(error_of(*e, "cudaPackages_12_8.cudnn.verison"), Catch::Contains("did you mean 'version'?"));
+    CHECK_THAT(error_of(*e, "cudaPackage_12_8"),
+               Catch::Contains("did you mean 'cudaPackages_12_8'?"));
+    CHECK_THAT(error_of(*e, "cudaPackages_12_8.cudnn.verison"),
+               Catch::Contains("did you mean 'version'?"));
 }
 
 TEST_CASE("golden JSON: flags and packages", "[pkgset]") {
