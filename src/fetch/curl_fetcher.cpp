@@ -171,7 +171,10 @@ CURL* CurlFetcher::make_easy(Transfer& t) {
     curl_easy_setopt(easy, CURLOPT_USERAGENT, "cudapkgs/" CUDAPKGS_VERSION);
     curl_easy_setopt(easy, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_IGNORED));
     if (t.offset > 0) {
-        curl_easy_setopt(easy, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(t.offset));
+        // CURLOPT_RANGE rather than RESUME_FROM: libcurl then hands us a 200 (a server that
+        // ignores ranges) instead of failing, and check_response_status() restarts from zero.
+        t.range_header = fmt::format("{}-", t.offset);
+        curl_easy_setopt(easy, CURLOPT_RANGE, t.range_header.c_str());
     }
     return easy;
 }

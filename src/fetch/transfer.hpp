@@ -47,6 +47,7 @@ struct Transfer {
     Abort abort = Abort::None;
     long status = 0;
     std::optional<std::uint64_t> range_start;
+    std::string range_header; ///< CURLOPT_RANGE value; must outlive the transfer
     std::exception_ptr callback_error;
     Clock::time_point attempt_start{};
     Clock::time_point last_report{};
