@@ -53,9 +53,9 @@ int run_fetch(FetchArgs& args, const GlobalOptions& global) {
     if (global.jobs > 0) {
         options.jobs = global.jobs;
     }
-    fetch::ProgressRenderer renderer(
-        global.quiet ? fetch::ProgressStyle::None
-                     : fetch::parse_progress_style(args.progress, stderr));
+    fetch::ProgressRenderer renderer(global.quiet
+                                         ? fetch::ProgressStyle::None
+                                         : fetch::parse_progress_style(args.progress, stderr));
 
     fetch::Request request;
     request.urls = args.urls;

@@ -97,13 +97,15 @@ std::size_t header_cb(char* data, std::size_t size, std::size_t count, void* use
     }
     constexpr std::string_view kName = "content-range:";
     if (line.size() > kName.size() &&
-        std::equal(kName.begin(), kName.end(), line.begin(),
-                   [](char a, char b) { return a == std::tolower(static_cast<unsigned char>(b)); })) {
+        std::equal(kName.begin(), kName.end(), line.begin(), [](char a, char b) {
+            return a == std::tolower(static_cast<unsigned char>(b));
+        })) {
         std::string_view value = line.substr(kName.size());
         std::size_t digits = value.find_first_of("0123456789");
         if (value.find("bytes") != std::string_view::npos && digits != std::string_view::npos) {
             std::uint64_t start = 0;
-            for (std::size_t i = digits; i < value.size() && std::isdigit(static_cast<unsigned char>(value[i])); ++i) {
+            for (std::size_t i = digits;
+                 i < value.size() && std::isdigit(static_cast<unsigned char>(value[i])); ++i) {
                 start = start * 10 + static_cast<std::uint64_t>(value[i] - '0');
             }
             t.range_start = start;
@@ -242,8 +244,8 @@ std::vector<Result> CurlFetcher::fetch_all(std::vector<Request> requests) {
         t->result.dest = request.dest;
         t->request = std::move(request);
         if (t->urls.empty()) {
-            t->result.error = Error(ErrorKind::Fetch,
-                                    fmt::format("no URL to download {} from", t->request.name));
+            t->result.error =
+                Error(ErrorKind::Fetch, fmt::format("no URL to download {} from", t->request.name));
             t->done = true;
         }
         transfers.push_back(std::move(t));
@@ -299,7 +301,7 @@ std::vector<Result> CurlFetcher::fetch_all(std::vector<Request> requests) {
             curl_multi_remove_handle(multi, msg->easy_handle);
             t->active = false;
             --active;
-            on_done(*t, code); // may rethrow a progress callback's exception
+            on_done(*t, code);   // may rethrow a progress callback's exception
             wake = Clock::now(); // a retry or the next request may start at once
         }
         auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(wake - Clock::now());

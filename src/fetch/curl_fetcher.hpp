@@ -12,12 +12,12 @@
 namespace cudapkgs::fetch {
 
 class CurlFetcher final : public Fetcher {
-public:
+  public:
     /// `protocols`: what libcurl may open ("http,https,file"; "file" when offline).
     CurlFetcher(FetchOptions options, std::string protocols);
     std::vector<Result> fetch_all(std::vector<Request> requests) override;
 
-private:
+  private:
     /// Starts the next attempt of `t`, or finishes it without the network; true when a
     /// transfer was added to `multi`.
     bool start(Transfer& t, CURLM* multi);

@@ -30,7 +30,7 @@ void env_number(const char* name, long long& out) {
 /// Never opens a socket: requests keep only their file:// URLs, and libcurl itself is
 /// restricted to the file protocol.
 class OfflineFetcher final : public Fetcher {
-public:
+  public:
     explicit OfflineFetcher(const FetchOptions& options) : m_inner(options, "file") {}
 
     std::vector<Result> fetch_all(std::vector<Request> requests) override {
@@ -64,11 +64,11 @@ public:
         return results;
     }
 
-private:
+  private:
     static Error offline_error(const Request& r) {
-        Error error(ErrorKind::Fetch,
-                    fmt::format("cannot download {} in offline mode: no file:// mirror has it",
-                                r.name));
+        Error error(
+            ErrorKind::Fetch,
+            fmt::format("cannot download {} in offline mode: no file:// mirror has it", r.name));
         for (const auto& url : r.urls) {
             error.add_note(fmt::format("not tried (network access is off): {}", redact_url(url)));
         }

@@ -27,7 +27,8 @@ std::uint64_t hash_fd(int fd, util::Sha256& hash, std::uint64_t limit) {
         return 0;
     }
     while (total < limit) {
-        std::size_t want = static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), limit - total));
+        std::size_t want =
+            static_cast<std::size_t>(std::min<std::uint64_t>(buffer.size(), limit - total));
         ssize_t n = ::read(fd, buffer.data(), want);
         if (n < 0 && errno == EINTR) {
             continue;
@@ -57,7 +58,9 @@ PartFile::PartFile(fs::path dest) : m_dest(std::move(dest)) {
     m_path += ".part";
 }
 
-PartFile::~PartFile() { close_fd(); }
+PartFile::~PartFile() {
+    close_fd();
+}
 
 void PartFile::close_fd() noexcept {
     if (m_fd >= 0) {

@@ -12,7 +12,7 @@
 namespace cudapkgs::fetch {
 
 class PartFile {
-public:
+  public:
     /// Uses `<dest>.part`; nothing is opened yet.
     explicit PartFile(std::filesystem::path dest);
     ~PartFile();
@@ -41,7 +41,7 @@ public:
     /// Closes and deletes the part file.
     void discard() noexcept;
 
-private:
+  private:
     void close_fd() noexcept;
 
     std::filesystem::path m_dest;

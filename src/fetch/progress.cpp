@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/fetch/progress.hpp>
-
 #include <cudapkgs/util/error.hpp>
 
 #include <fmt/format.h>
@@ -23,18 +22,24 @@ std::string format_eta(const ProgressEvent& e) {
 }
 
 double percent(const ProgressEvent& e) {
-    return e.total == 0 ? 100.0 : 100.0 * static_cast<double>(e.done) / static_cast<double>(e.total);
+    return e.total == 0 ? 100.0
+                        : 100.0 * static_cast<double>(e.done) / static_cast<double>(e.total);
 }
 
 } // namespace
 
 std::string_view to_string(ProgressPhase phase) {
     switch (phase) {
-    case ProgressPhase::Started: return "started";
-    case ProgressPhase::Progress: return "progress";
-    case ProgressPhase::Retrying: return "retrying";
-    case ProgressPhase::Finished: return "finished";
-    case ProgressPhase::Failed: return "failed";
+    case ProgressPhase::Started:
+        return "started";
+    case ProgressPhase::Progress:
+        return "progress";
+    case ProgressPhase::Retrying:
+        return "retrying";
+    case ProgressPhase::Finished:
+        return "finished";
+    case ProgressPhase::Failed:
+        return "failed";
     }
     return "progress";
 }
@@ -46,7 +51,8 @@ std::string format_bytes(double bytes) {
         bytes /= 1024.0;
         ++unit;
     }
-    return unit == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, kUnits[unit]);
+    return unit == 0 ? fmt::format("{:.0f} B", bytes)
+                     : fmt::format("{:.1f} {}", bytes, kUnits[unit]);
 }
 
 ProgressStyle parse_progress_style(std::string_view text, std::FILE* stream) {
@@ -70,10 +76,17 @@ ProgressStyle parse_progress_style(std::string_view text, std::FILE* stream) {
 
 void ProgressRenderer::operator()(const ProgressEvent& event) {
     switch (m_style) {
-    case ProgressStyle::None: return;
-    case ProgressStyle::Bar: render_bar(event); return;
-    case ProgressStyle::Plain: render_plain(event); return;
-    case ProgressStyle::Json: render_json(event); return;
+    case ProgressStyle::None:
+        return;
+    case ProgressStyle::Bar:
+        render_bar(event);
+        return;
+    case ProgressStyle::Plain:
+        render_plain(event);
+        return;
+    case ProgressStyle::Json:
+        render_json(event);
+        return;
     }
 }
 
@@ -102,8 +115,9 @@ void ProgressRenderer::render_plain(const ProgressEvent& e) {
     switch (e.phase) {
     case ProgressPhase::Started:
         fmt::print(m_stream, "fetching {} from {}{}\n", e.name, e.url,
-                   e.done > 0 ? fmt::format(" (resuming at {})", format_bytes(static_cast<double>(e.done)))
-                              : std::string());
+                   e.done > 0
+                       ? fmt::format(" (resuming at {})", format_bytes(static_cast<double>(e.done)))
+                       : std::string());
         m_last_line[e.name] = now;
         break;
     case ProgressPhase::Progress: {
@@ -113,15 +127,17 @@ void ProgressRenderer::render_plain(const ProgressEvent& e) {
         }
         last = now;
         fmt::print(m_stream, "{}: {} / {} ({:.0f}%), {}/s, ETA {}\n", e.name,
-                   format_bytes(static_cast<double>(e.done)), format_bytes(static_cast<double>(e.total)),
-                   percent(e), format_bytes(e.rate), format_eta(e));
+                   format_bytes(static_cast<double>(e.done)),
+                   format_bytes(static_cast<double>(e.total)), percent(e), format_bytes(e.rate),
+                   format_eta(e));
         break;
     }
     case ProgressPhase::Retrying:
         fmt::print(m_stream, "{}: {}\n", e.name, e.message);
         break;
     case ProgressPhase::Finished:
-        fmt::print(m_stream, "fetched {} ({})\n", e.name, format_bytes(static_cast<double>(e.total)));
+        fmt::print(m_stream, "fetched {} ({})\n", e.name,
+                   format_bytes(static_cast<double>(e.total)));
         break;
     case ProgressPhase::Failed:
         break; // the error itself is printed by the CLI's handler
@@ -130,9 +146,9 @@ void ProgressRenderer::render_plain(const ProgressEvent& e) {
 }
 
 void ProgressRenderer::render_json(const ProgressEvent& e) {
-    nlohmann::json line = {{"event", "fetch"},        {"phase", to_string(e.phase)},
-                           {"name", e.name},          {"url", e.url},
-                           {"done", e.done},          {"total", e.total},
+    nlohmann::json line = {{"event", "fetch"}, {"phase", to_string(e.phase)},
+                           {"name", e.name},   {"url", e.url},
+                           {"done", e.done},   {"total", e.total},
                            {"rate", e.rate}};
     if (!e.message.empty()) {
         line["message"] = e.message;

@@ -28,14 +28,11 @@ FailureAction classify_curl_code(int code) {
     // A table rather than a switch over CURLcode, which -Werror=switch-enum would make list
     // all ~100 codes.
     static constexpr int kTransient[] = {
-        CURLE_PARTIAL_FILE,       // body shorter than Content-Length
-        CURLE_RECV_ERROR,         // connection reset
+        CURLE_PARTIAL_FILE, // body shorter than Content-Length
+        CURLE_RECV_ERROR,   // connection reset
         CURLE_SEND_ERROR,
         CURLE_OPERATION_TIMEDOUT, // connect or low-speed timeout
-        CURLE_COULDNT_CONNECT,
-        CURLE_GOT_NOTHING,
-        CURLE_HTTP2,
-        CURLE_HTTP2_STREAM,
+        CURLE_COULDNT_CONNECT,    CURLE_GOT_NOTHING, CURLE_HTTP2, CURLE_HTTP2_STREAM,
         CURLE_SSL_CONNECT_ERROR, // handshake cut off; certificate problems are not transient
     };
     static constexpr int kFatal[] = {CURLE_WRITE_ERROR, CURLE_OUT_OF_MEMORY};
@@ -53,19 +50,44 @@ FailureAction classify_curl_code(int code) {
 std::string describe_http_status(long status) {
     const char* reason = "";
     switch (status) {
-    case 400: reason = " Bad Request"; break;
-    case 401: reason = " Unauthorized"; break;
-    case 403: reason = " Forbidden"; break;
-    case 404: reason = " Not Found"; break;
-    case 408: reason = " Request Timeout"; break;
-    case 410: reason = " Gone"; break;
-    case 416: reason = " Range Not Satisfiable"; break;
-    case 429: reason = " Too Many Requests"; break;
-    case 500: reason = " Internal Server Error"; break;
-    case 502: reason = " Bad Gateway"; break;
-    case 503: reason = " Service Unavailable"; break;
-    case 504: reason = " Gateway Timeout"; break;
-    default: break;
+    case 400:
+        reason = " Bad Request";
+        break;
+    case 401:
+        reason = " Unauthorized";
+        break;
+    case 403:
+        reason = " Forbidden";
+        break;
+    case 404:
+        reason = " Not Found";
+        break;
+    case 408:
+        reason = " Request Timeout";
+        break;
+    case 410:
+        reason = " Gone";
+        break;
+    case 416:
+        reason = " Range Not Satisfiable";
+        break;
+    case 429:
+        reason = " Too Many Requests";
+        break;
+    case 500:
+        reason = " Internal Server Error";
+        break;
+    case 502:
+        reason = " Bad Gateway";
+        break;
+    case 503:
+        reason = " Service Unavailable";
+        break;
+    case 504:
+        reason = " Gateway Timeout";
+        break;
+    default:
+        break;
     }
     return fmt::format("HTTP {}{}", status, reason);
 }

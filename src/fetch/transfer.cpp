@@ -35,7 +35,9 @@ std::optional<std::string> refused_redirect(const Transfer& t, CURLcode code) {
                        url_scheme(t.url().raw()), scrub_secrets(redact_url(target), t.url().raw()));
 }
 
-std::string describe_size(std::uint64_t size) { return fmt::format("{} bytes", size); }
+std::string describe_size(std::uint64_t size) {
+    return fmt::format("{} bytes", size);
+}
 
 } // namespace
 
@@ -69,7 +71,8 @@ void CurlFetcher::on_done(Transfer& t, CURLcode code) {
         return;
     case Abort::Disk:
         t.notes.push_back(fmt::format("{}: cannot write {}: {}", t.url().str(),
-                                      t.part->path().string(), std::strerror(t.part->last_errno())));
+                                      t.part->path().string(),
+                                      std::strerror(t.part->last_errno())));
         t.mirror = t.urls.size() - 1; // the disk will not get better with another mirror
         next_mirror(t);
         return;
@@ -92,6 +95,9 @@ void CurlFetcher::on_done(Transfer& t, CURLcode code) {
     if (redirect) {
         on_failure(t, FailureAction::NextMirror, *redirect);
         return;
+    }
+    if (code == CURLE_PEER_FAILED_VERIFICATION || code == CURLE_SSL_CACERT_BADFILE) {
+        t.tls_failed = true;
     }
     FailureAction action = classify_curl_code(code);
     on_failure(t, action == FailureAction::Fatal ? FailureAction::NextMirror : action, reason);
@@ -121,7 +127,7 @@ void CurlFetcher::on_complete(Transfer& t) {
         t.not_before = Clock::now();
         t.emit(ProgressPhase::Retrying, "verification failed after resuming; starting over");
         spdlog::debug("{}: verification failed after resuming; downloading again from the start",
-                     t.url().str());
+                      t.url().str());
         return;
     }
     if (!t.integrity_error) {
@@ -145,10 +151,9 @@ void CurlFetcher::on_failure(Transfer& t, FailureAction action, const std::strin
     if (action == FailureAction::Retry && m_options.retry.may_retry(t.failed_attempts)) {
         auto delay = backoff(t.failed_attempts);
         t.not_before = Clock::now() + delay;
-        std::string message =
-            fmt::format("{}; retrying in {:.1f} s (attempt {} of {})", reason,
-                        static_cast<double>(delay.count()) / 1000.0, t.failed_attempts + 1,
-                        m_options.retry.max_attempts);
+        std::string message = fmt::format("{}; retrying in {:.1f} s (attempt {} of {})", reason,
+                                          static_cast<double>(delay.count()) / 1000.0,
+                                          t.failed_attempts + 1, m_options.retry.max_attempts);
         spdlog::debug("{}: {}", t.url().str(), message);
         t.emit(ProgressPhase::Retrying, message);
         return;
@@ -194,12 +199,15 @@ void CurlFetcher::finish_failed(Transfer& t) {
         t.part->discard();
         t.result.error = std::move(error);
     } else {
-        Error error(ErrorKind::Fetch,
-                    fmt::format("cannot download {}: {}", t.request.name,
-                                t.urls.size() == 1 ? "the download failed"
-                                                   : "every mirror failed"));
+        Error error(ErrorKind::Fetch, fmt::format("cannot download {}: {}", t.request.name,
+                                                  t.urls.size() == 1 ? "the download failed"
+                                                                     : "every mirror failed"));
         for (const auto& note : t.notes) {
             error.add_note(note);
+        }
+        if (t.tls_failed) {
+            error.add_note("for a mirror with a private certificate authority, pass --cacert FILE "
+                           "or set CUDAPKGS_CA_BUNDLE (verification cannot be turned off)");
         }
         if (t.part && t.part->size() > 0) {
             error.add_note(fmt::format("the {} already downloaded stay in {} and are resumed "

@@ -33,6 +33,7 @@ struct Transfer {
     bool fresh_retry_used = false;  ///< a mismatch after resuming earns one retry from zero
     std::vector<std::string> notes; ///< "url: why it failed", one per abandoned URL
     std::optional<Error> integrity_error;
+    bool tls_failed = false; ///< a certificate was rejected: the error suggests --cacert
 
     std::unique_ptr<PartFile> part;
     bool locked = false;

@@ -140,8 +140,8 @@ std::string scrub_secrets(std::string_view text, std::string_view url) {
         }
     }
     if (parts.query_begin != std::string_view::npos) {
-        for (std::string_view item : split_query(
-                 url.substr(parts.query_begin, parts.query_end - parts.query_begin))) {
+        for (std::string_view item :
+             split_query(url.substr(parts.query_begin, parts.query_end - parts.query_begin))) {
             std::size_t eq = item.find('=');
             secrets.push_back(eq == std::string_view::npos ? item : item.substr(eq + 1));
         }

@@ -259,6 +259,7 @@ class FetchTest(unittest.TestCase):
         p = self.fetch(base + "/a/data.bin")
         self.assertEqual(p.returncode, 4, p.stderr)
         self.assertRegex(p.stderr, "(?i)certificate")
+        self.assertIn("pass --cacert FILE or set CUDAPKGS_CA_BUNDLE", p.stderr)
         self.assertFalse(os.path.exists(self.out))
         p = self.fetch(base + "/a/data.bin", pre=["--cacert", cert])
         self.assert_ok(p)

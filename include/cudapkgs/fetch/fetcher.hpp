@@ -53,12 +53,12 @@ struct Request {
 /// What happened to one request.
 struct Result {
     std::filesystem::path dest;
-    std::string url;                ///< redacted URL that delivered the file ("" if none)
+    std::string url;                     ///< redacted URL that delivered the file ("" if none)
     std::uint64_t bytes_transferred = 0; ///< bytes received over the wire in this run
-    std::uint64_t resumed_from = 0; ///< bytes reused from an existing .part
-    int attempts = 0;               ///< transfers started, over all URLs
-    bool already_present = false;   ///< dest already existed with the right size and hash
-    std::optional<Error> error;     ///< set when the request failed (Fetch or Integrity)
+    std::uint64_t resumed_from = 0;      ///< bytes reused from an existing .part
+    int attempts = 0;                    ///< transfers started, over all URLs
+    bool already_present = false;        ///< dest already existed with the right size and hash
+    std::optional<Error> error;          ///< set when the request failed (Fetch or Integrity)
 };
 
 /// Tuning of the network side; defaults suit NVIDIA's server, tests shrink them through env.
@@ -66,10 +66,10 @@ struct FetchOptions {
     int jobs = 4; ///< parallel transfers
     RetryPolicy retry;
     std::chrono::seconds connect_timeout{30};
-    long low_speed_limit = 1024;                ///< bytes/s …
-    std::chrono::seconds low_speed_time{60};    ///< … below which for this long = timeout
-    std::string ca_bundle;                      ///< PEM file replacing the system CAs
-    bool offline = false;                       ///< only file:// URLs, never a socket
+    long low_speed_limit = 1024;             ///< bytes/s …
+    std::chrono::seconds low_speed_time{60}; ///< … below which for this long = timeout
+    std::string ca_bundle;                   ///< PEM file replacing the system CAs
+    bool offline = false;                    ///< only file:// URLs, never a socket
 
     /// Fills unset fields from the environment: CUDAPKGS_CA_BUNDLE, CUDAPKGS_FETCH_RETRIES,
     /// CUDAPKGS_FETCH_BACKOFF_MS, CUDAPKGS_CONNECT_TIMEOUT, CUDAPKGS_LOW_SPEED_LIMIT,
@@ -79,7 +79,7 @@ struct FetchOptions {
 
 /// Downloads verified files.
 class Fetcher {
-public:
+  public:
     virtual ~Fetcher() = default;
     /// Runs every request (in parallel up to `jobs`); never throws for a failed request, whose
     /// Result carries the error (Fetch: exit 4, Integrity: exit 5) instead.

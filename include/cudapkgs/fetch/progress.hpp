@@ -26,7 +26,7 @@ ProgressStyle parse_progress_style(std::string_view text, std::FILE* stream);
 /// Renders events to a stream (stderr by default). Not thread-safe (fetch_all calls it from
 /// one thread).
 class ProgressRenderer {
-public:
+  public:
     explicit ProgressRenderer(ProgressStyle style, std::FILE* stream = stderr)
         : m_style(style), m_stream(stream) {}
 
@@ -37,7 +37,7 @@ public:
         return [this](const ProgressEvent& e) { (*this)(e); };
     }
 
-private:
+  private:
     void render_bar(const ProgressEvent& event);
     void render_plain(const ProgressEvent& event);
     void render_json(const ProgressEvent& event);

@@ -20,9 +20,8 @@ std::string scrub_secrets(std::string_view text, std::string_view url);
 
 /// A URL whose credentials never leak: `str()` is redacted, `raw()` is for libcurl only.
 class SanitizedUrl {
-public:
-    explicit SanitizedUrl(std::string url)
-        : m_raw(std::move(url)), m_redacted(redact_url(m_raw)) {}
+  public:
+    explicit SanitizedUrl(std::string url) : m_raw(std::move(url)), m_redacted(redact_url(m_raw)) {}
 
     /// The URL as given, credentials included; pass only to the transfer library.
     const std::string& raw() const noexcept { return m_raw; }
@@ -30,7 +29,7 @@ public:
     const std::string& str() const noexcept { return m_redacted; }
     std::string scheme() const { return url_scheme(m_raw); }
 
-private:
+  private:
     std::string m_raw;
     std::string m_redacted;
 };
