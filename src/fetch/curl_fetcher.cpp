@@ -199,6 +199,14 @@ bool CurlFetcher::start(Transfer& t, CURLM* multi) {
             return false;
         }
         t.locked = true;
+        // The process we waited for may have renamed its verified file into place just
+        // before we created a fresh part file.
+        if (file_matches(t.request.dest, t.request.size, t.request.sha256)) {
+            t.part->discard();
+            t.result.already_present = true;
+            finish_ok(t);
+            return false;
+        }
     }
     t.offset = t.part->resume(t.request.size);
     if (t.offset == t.request.size) {

@@ -214,6 +214,22 @@ class FetchTest(unittest.TestCase):
         self.assert_ok(p)
         self.assertEqual(self.requests("/a/data.bin"), 0)
 
+    def test_concurrent_processes_download_once(self):
+        # The .part lock makes the others wait, then find the verified file in place.
+        self.fault("/a/data.bin", "slow", rate=400_000)
+        env = dict(os.environ, **FAST_ENV)
+        cmd = [BIN, "--json", "fetch", self.base + "/a/data.bin", "--sha256", sha256(self.data),
+               "--size", str(SIZE), "-o", self.out, "--progress", "none"]
+        procs = [subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                  text=True, env=env) for _ in range(4)]
+        outputs = [p.communicate(timeout=60) for p in procs]
+        for p, (out, err) in zip(procs, outputs):
+            self.assertEqual(p.returncode, 0, err)
+        present = [json.loads(out)["alreadyPresent"] for out, _ in outputs]
+        self.assertEqual(present.count(False), 1, outputs)
+        self.assertEqual(self.stats()["bytes"]["/a/data.bin"], SIZE)
+        self.assert_ok(procs[0])
+
     def write_part(self, data):
         with open(self.out + ".part", "wb") as f:
             f.write(data)
