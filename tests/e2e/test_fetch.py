@@ -5,6 +5,7 @@ resume, file:// and offline, TLS and credentials (python3 stdlib only)."""
 
 import hashlib
 import json
+import tarfile
 import os
 import shutil
 import subprocess
@@ -16,6 +17,7 @@ import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mirror_server  # noqa: E402
+import unsafe_archives  # noqa: E402
 
 BIN = os.environ.get("CUDAPKGS_BIN")
 SIZE = 300_000
@@ -229,6 +231,23 @@ class FetchTest(unittest.TestCase):
         self.assertEqual(present.count(False), 1, outputs)
         self.assertEqual(self.stats()["bytes"]["/a/data.bin"], SIZE)
         self.assert_ok(procs[0])
+
+    def test_unsafe_archives_are_served_verbatim(self):
+        # Fetch only verifies bytes; refusing the entries is unpack's job (exit 5 there).
+        expected = {"dotdot": "../../escape.txt", "symlink_escape": "../../../../etc/passwd",
+                    "hardlink_escape": "../../outside.txt"}
+        for kind, needle in expected.items():
+            path = os.path.join(self.root, "a", f"{kind}.tar.xz")
+            digest, size = unsafe_archives.write(path, kind)
+            p = subprocess.run([BIN, "fetch", f"{self.base}/a/{kind}.tar.xz", "--sha256", digest,
+                                "--size", str(size), "-o", self.out, "--progress", "none"],
+                               capture_output=True, text=True)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            with tarfile.open(self.out) as tar:
+                members = tar.getmembers()
+            self.assertTrue(any(needle in m.name or needle == m.linkname for m in members),
+                            [(m.name, m.linkname) for m in members])
+            os.remove(self.out)
 
     def write_part(self, data):
         with open(self.out + ".part", "wb") as f:
