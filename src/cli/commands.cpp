@@ -19,6 +19,9 @@ constexpr std::array kCommands = {
                 &setup_version},
     CommandSpec{"cdi", "Write or list a CDI spec for the host's NVIDIA GPUs (Docker, Podman)",
                 "sudo cudapkgs cdi generate && cudapkgs cdi list", &setup_cdi},
+    CommandSpec{"fetch", "Download one file, verified (for tests and mirror debugging)",
+                "cudapkgs fetch https://host/a.tar.xz --sha256 HEX --size N -o a.tar.xz",
+                &setup_fetch, true},
 };
 
 } // namespace

@@ -23,6 +23,7 @@ struct CommandSpec {
     std::string_view summary;
     std::string_view example;
     SetupFn setup;
+    bool hidden = false; ///< left out of `cudapkgs --help` (still documented in docs/commands)
 };
 
 std::span<const CommandSpec> commands();
@@ -33,5 +34,6 @@ RunFn setup_list(CLI::App&, const GlobalOptions&);
 RunFn setup_eval(CLI::App&, const GlobalOptions&);
 RunFn setup_flags(CLI::App&, const GlobalOptions&);
 RunFn setup_cdi(CLI::App&, const GlobalOptions&);
+RunFn setup_fetch(CLI::App&, const GlobalOptions&);
 
 } // namespace cudapkgs::cli

@@ -22,11 +22,15 @@ namespace {
 std::string epilog() {
     std::string text = "\nCommands:\n";
     for (const auto& c : commands()) {
-        text += fmt::format("  {:<16} {}\n", c.name, c.summary);
+        if (!c.hidden) {
+            text += fmt::format("  {:<16} {}\n", c.name, c.summary);
+        }
     }
     text += "\nExamples:\n";
     for (const auto& c : commands()) {
-        text += fmt::format("  {}\n", c.example);
+        if (!c.hidden) {
+            text += fmt::format("  {}\n", c.example);
+        }
     }
     text += "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 bad input or evaluation error,\n"
             "4 fetch/network, 5 integrity, 6 build step failed, 77 test skipped, 130 "
