@@ -13,8 +13,8 @@ namespace cudapkgs::manifest {
 using nlohmann::json;
 
 const PlatformEntry* ManifestEntry::find_platform(std::string_view platform) const {
-    for (const auto& [name, entry] : platforms) {
-        if (name == platform) {
+    for (const auto& [platform_name, entry] : platforms) {
+        if (platform_name == platform) {
             return &entry;
         }
     }

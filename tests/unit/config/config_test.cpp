@@ -52,7 +52,7 @@ TEST_CASE("config files are typed and located", "[config]") {
     CHECK_THROWS_AS(parse_config("[]", "c.json"), Error);
 }
 
-TEST_CASE("--option overrides the environment, which overrides the file", "[config]") {
+TEST_CASE("options override the environment, which overrides the file", "[config]") {
     ConfigSources s;
     s.env_allow_unfree = true;
     CHECK(load_config(s).allow_unfree);
