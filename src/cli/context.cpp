@@ -63,6 +63,18 @@ std::vector<fs::path> manifest_dirs(const GlobalOptions& global) {
     return {fs::path(CUDAPKGS_SOURCE_DIR) / "manifests"};
 }
 
+std::vector<fs::path> fixup_dirs(const GlobalOptions& global) {
+    if (!global.fixups.empty()) {
+        return {global.fixups.begin(), global.fixups.end()};
+    }
+    fs::path installed = executable_dir() / ".." / "share" / "cudapkgs" / "fixups";
+    std::error_code ec;
+    if (fs::is_directory(installed, ec)) {
+        return {installed.lexically_normal()};
+    }
+    return {fs::path(CUDAPKGS_SOURCE_DIR) / "fixups"};
+}
+
 std::string store_dir(const GlobalOptions& global) {
     std::string dir = global.store;
     if (dir.empty()) {

@@ -13,7 +13,8 @@ namespace cudapkgs::util {
 /// Tracks the key path while a document is checked, so errors can point at the offending key.
 class JsonCursor {
 public:
-    JsonCursor(std::string_view file, std::string_view text) : m_file(file), m_text(text) {}
+    JsonCursor(std::string_view file, std::string_view text, std::vector<std::string> path = {})
+        : m_file(file), m_text(text), m_path(std::move(path)) {}
 
     /// Throws Error{InvalidInput} "key 'a.b': what" with the origin of the current path.
     [[noreturn]] void error(const std::string& what) const;
