@@ -10,6 +10,8 @@ namespace {
 constexpr std::array kCommands = {
     CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json",
                 &setup_version},
+    CommandSpec{"store", "Verify, garbage-collect and inspect the store",
+                "cudapkgs store gc --max-size 20G", &setup_store},
 };
 
 } // namespace
