@@ -47,8 +47,8 @@ std::uint64_t parse_size(const std::string& text) {
     double factor = 1;
     if (!unit.empty() && unit != "B") {
         auto pos = units.find(unit[0]);
-        if (pos == std::string::npos || (unit.size() > 1 && unit.substr(1) != "B" &&
-                                         unit.substr(1) != "IB")) {
+        if (pos == std::string::npos ||
+            (unit.size() > 1 && unit.substr(1) != "B" && unit.substr(1) != "IB")) {
             fail(ErrorKind::Usage, "--max-size '{}': unknown unit '{}' (use K, M, G or T)", text,
                  unit);
         }
@@ -88,8 +88,7 @@ int run_verify(const GlobalOptions& g, bool json) {
     if (json) {
         nlohmann::json problems = nlohmann::json::array();
         for (const auto& p : report.problems) {
-            problems.push_back({{"path", s->to_absolute(p.path).string()},
-                                {"message", p.message}});
+            problems.push_back({{"path", s->to_absolute(p.path).string()}, {"message", p.message}});
         }
         print_json({{"checked", report.checked},
                     {"ok", report.ok()},
@@ -140,8 +139,8 @@ int run_gc(const GlobalOptions& g, const StoreArgs& a, bool json) {
                     {"dryRun", a.dry_run}});
     } else {
         print_line(fmt::format("{} store paths {}, {} bytes freed, {} live, {} bytes remain",
-                               r.deleted.size(), a.dry_run ? "to delete" : "deleted",
-                               r.bytes_freed, r.live, r.size_after));
+                               r.deleted.size(), a.dry_run ? "to delete" : "deleted", r.bytes_freed,
+                               r.live, r.size_after));
     }
     return 0;
 }

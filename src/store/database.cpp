@@ -12,9 +12,9 @@ constexpr int kBusyTimeoutMs = 10 * 60 * 1000; // builders may hold the write lo
 } // namespace
 
 Database::Database(const std::filesystem::path& path) : m_path(path) {
-    int rc = sqlite3_open_v2(path.c_str(), &m_db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
         sqlite3_close(m_db);
@@ -25,7 +25,9 @@ Database::Database(const std::filesystem::path& path) : m_path(path) {
     exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
 }
 
-Database::~Database() { sqlite3_close(m_db); }
+Database::~Database() {
+    sqlite3_close(m_db);
+}
 
 void Database::fail_sqlite(std::string_view what) const {
     fail(ErrorKind::Internal, "store database {}: {}: {}", m_path.string(), what,
@@ -49,7 +51,9 @@ Statement::Statement(Database& db, std::string_view sql) : m_db(db) {
     }
 }
 
-Statement::~Statement() { sqlite3_finalize(m_stmt); }
+Statement::~Statement() {
+    sqlite3_finalize(m_stmt);
+}
 
 Statement& Statement::bind(int index, std::string_view text) {
     if (sqlite3_bind_text(m_stmt, index, text.data(), static_cast<int>(text.size()),
@@ -111,7 +115,9 @@ std::int64_t Statement::column_int(int index) const {
     return sqlite3_column_int64(m_stmt, index);
 }
 
-Transaction::Transaction(Database& db) : m_db(db) { m_db.exec("BEGIN IMMEDIATE"); }
+Transaction::Transaction(Database& db) : m_db(db) {
+    m_db.exec("BEGIN IMMEDIATE");
+}
 
 Transaction::~Transaction() {
     if (!m_done) {

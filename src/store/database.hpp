@@ -17,7 +17,7 @@ class Database;
 
 /// A prepared statement; bind with 1-based indexes, then step() until it returns false.
 class Statement {
-public:
+  public:
     Statement(Database& db, std::string_view sql);
     ~Statement();
     Statement(const Statement&) = delete;
@@ -36,14 +36,14 @@ public:
     std::optional<std::string> column_optional_text(int index) const;
     std::int64_t column_int(int index) const;
 
-private:
+  private:
     Database& m_db;
     sqlite3_stmt* m_stmt = nullptr;
 };
 
 /// An open database with WAL journaling, a busy timeout and foreign keys on.
 class Database {
-public:
+  public:
     explicit Database(const std::filesystem::path& path);
     ~Database();
     Database(const Database&) = delete;
@@ -55,21 +55,21 @@ public:
     const std::filesystem::path& path() const noexcept { return m_path; }
     [[noreturn]] void fail_sqlite(std::string_view what) const;
 
-private:
+  private:
     sqlite3* m_db = nullptr;
     std::filesystem::path m_path;
 };
 
 /// BEGIN IMMEDIATE … COMMIT; rolls back when destroyed before commit().
 class Transaction {
-public:
+  public:
     explicit Transaction(Database& db);
     ~Transaction();
     Transaction(const Transaction&) = delete;
     Transaction& operator=(const Transaction&) = delete;
     void commit();
 
-private:
+  private:
     Database& m_db;
     bool m_done = false;
 };

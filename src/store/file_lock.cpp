@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/store/file_lock.hpp>
-
 #include <cudapkgs/util/error.hpp>
 
 #include <cerrno>
@@ -22,7 +21,9 @@ int open_lock_file(const std::filesystem::path& path) {
     return fd;
 }
 
-int flock_op(FileLock::Mode mode) { return mode == FileLock::Mode::Shared ? LOCK_SH : LOCK_EX; }
+int flock_op(FileLock::Mode mode) {
+    return mode == FileLock::Mode::Shared ? LOCK_SH : LOCK_EX;
+}
 
 bool try_lock_fd(int fd, FileLock::Mode mode) noexcept {
     while (::flock(fd, flock_op(mode) | LOCK_NB) != 0) {
@@ -68,9 +69,13 @@ std::optional<FileLock> FileLock::try_lock_directory(const std::filesystem::path
     return FileLock(fd);
 }
 
-FileLock::~FileLock() { release(); }
+FileLock::~FileLock() {
+    release();
+}
 
-FileLock::FileLock(FileLock&& other) noexcept : m_fd(other.m_fd) { other.m_fd = -1; }
+FileLock::FileLock(FileLock&& other) noexcept : m_fd(other.m_fd) {
+    other.m_fd = -1;
+}
 
 FileLock& FileLock::operator=(FileLock&& other) noexcept {
     if (this != &other) {

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // Opening a store: layout, schema, startup cleanup, locks, queries.
-#include <cudapkgs/store/store.hpp>
-
 #include "database.hpp"
 #include "fs_ops.hpp"
 
+#include <cudapkgs/store/store.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <spdlog/spdlog.h>
@@ -55,7 +54,8 @@ void make_dirs(const fs::path& dir) {
 
 // ---- BuildDir / PathLocks ----------------------------------------------------------------
 
-BuildDir::BuildDir(fs::path path, FileLock lock) : m_path(std::move(path)), m_lock(std::move(lock)) {}
+BuildDir::BuildDir(fs::path path, FileLock lock)
+    : m_path(std::move(path)), m_lock(std::move(lock)) {}
 BuildDir::BuildDir(BuildDir&& other) noexcept
     : m_path(std::exchange(other.m_path, {})), m_lock(std::move(other.m_lock)) {}
 BuildDir& BuildDir::operator=(BuildDir&& other) noexcept {
@@ -218,10 +218,10 @@ bool Store::is_valid(const StorePath& path) {
     struct stat st {};
     auto abs = to_absolute(path);
     if (::lstat(abs.c_str(), &st) != 0 || S_ISLNK(st.st_mode)) {
-        Error error(ErrorKind::Integrity,
-                    fmt::format("store path {} is registered but {}", abs.string(),
-                                S_ISLNK(st.st_mode) ? "has been replaced by a symlink"
-                                                    : "is missing"));
+        Error error(
+            ErrorKind::Integrity,
+            fmt::format("store path {} is registered but {}", abs.string(),
+                        S_ISLNK(st.st_mode) ? "has been replaced by a symlink" : "is missing"));
         error.add_note("run 'cudapkgs store verify' to check the whole store");
         throw error;
     }
@@ -246,8 +246,12 @@ std::optional<PathInfo> Store::find_path_info(const StorePath& path) {
     if (!st.step()) {
         return std::nullopt;
     }
-    PathInfo info{path, st.column_text(1), static_cast<std::uint64_t>(st.column_int(2)),
-                  st.column_int(3), st.column_optional_text(4), {}};
+    PathInfo info{path,
+                  st.column_text(1),
+                  static_cast<std::uint64_t>(st.column_int(2)),
+                  st.column_int(3),
+                  st.column_optional_text(4),
+                  {}};
     info.references = read_references(st.column_int(0));
     return info;
 }
@@ -292,8 +296,7 @@ StorePath Store::parse_path_argument(const std::string& argument) const {
         }
         p = (p.parent_path() / fs::read_symlink(p, ec)).lexically_normal();
     }
-    fail(ErrorKind::InvalidInput, "'{}' is not a path in the store {}", argument,
-         m_root.string());
+    fail(ErrorKind::InvalidInput, "'{}' is not a path in the store {}", argument, m_root.string());
 }
 
 } // namespace cudapkgs::store

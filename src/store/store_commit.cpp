@@ -1,11 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 // Atomic commit: seal + hash, rename into place, fsync the root, register in one transaction.
-#include <cudapkgs/store/store.hpp>
-#include <cudapkgs/store/tree_hash.hpp>
-
 #include "database.hpp"
 #include "fs_ops.hpp"
 
+#include <cudapkgs/store/store.hpp>
+#include <cudapkgs/store/tree_hash.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <algorithm>
@@ -98,8 +97,8 @@ std::vector<PathInfo> Store::commit_outputs(const PathLocks& locks,
         auto refs = out.references;
         std::sort(refs.begin(), refs.end());
         refs.erase(std::unique(refs.begin(), refs.end()), refs.end());
-        infos.push_back(PathInfo{out.path, tree.hash, tree.size, now_seconds(), out.deriver,
-                                 std::move(refs)});
+        infos.push_back(
+            PathInfo{out.path, tree.hash, tree.size, now_seconds(), out.deriver, std::move(refs)});
         hook(CommitStage::Sealed, out.path);
     }
     std::vector<fs::path> moved;

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 // GC roots (registered out-links) and garbage collection.
-#include <cudapkgs/store/store.hpp>
-
 #include "database.hpp"
 #include "fs_ops.hpp"
 
+#include <cudapkgs/store/store.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
 
@@ -26,8 +25,8 @@ namespace {
 
 /// Creates `link` → `target` atomically (a temporary link renamed over the old one).
 void replace_symlink(const fs::path& link, const fs::path& target) {
-    fs::path tmp = link.parent_path() / ("." + link.filename().string() + ".tmp-" +
-                                         detail::random_name(8));
+    fs::path tmp =
+        link.parent_path() / ("." + link.filename().string() + ".tmp-" + detail::random_name(8));
     if (::symlink(target.c_str(), tmp.c_str()) != 0) {
         fail(ErrorKind::InvalidInput, "cannot create the symlink {}: {}", link.string(),
              std::strerror(errno));
@@ -65,8 +64,7 @@ std::set<StorePath> closure(const std::map<StorePath, std::vector<StorePath>>& e
 /// Dead paths to delete: all of them, or oldest first (with their dead referrers, so no valid
 /// path ever loses a reference) until the store is no larger than max_size.
 std::vector<StorePath> choose_victims(const Graph& g, const std::set<StorePath>& live,
-                                      std::optional<std::uint64_t> max_size,
-                                      std::uint64_t& total) {
+                                      std::optional<std::uint64_t> max_size, std::uint64_t& total) {
     std::vector<StorePath> dead;
     for (const auto& [p, meta] : g.paths) {
         if (live.count(p) == 0) {

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/store/store_path.hpp>
-
 #include <cudapkgs/util/error.hpp>
 
 namespace cudapkgs::store {
@@ -13,8 +12,8 @@ bool is_nix_base32_char(char c) noexcept {
 }
 
 bool is_name_char(char c) noexcept {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '+' || c == '.' || c == '_' || c == '?' || c == '=' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '.' || c == '_' || c == '?' || c == '=' || c == '-';
 }
 
 namespace {

@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/store/store.hpp>
-#include <cudapkgs/store/tree_hash.hpp>
-
 #include "database.hpp"
 
+#include <cudapkgs/store/store.hpp>
+#include <cudapkgs/store/tree_hash.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <sys/stat.h>
@@ -24,9 +23,9 @@ std::optional<VerifyProblem> check_one(const PathInfo& info, const fs::path& abs
     if (S_ISLNK(st.st_mode)) {
         std::error_code ec;
         auto target = fs::read_symlink(abs, ec);
-        return VerifyProblem{info.path, Kind::Symlink,
-                             fmt::format("{} has been replaced by a symlink to {}", abs.string(),
-                                         target.string())};
+        return VerifyProblem{
+            info.path, Kind::Symlink,
+            fmt::format("{} has been replaced by a symlink to {}", abs.string(), target.string())};
     }
     TreeHash actual;
     try {
@@ -65,9 +64,8 @@ VerifyReport Store::verify() {
     {
         Statement st(*m_db, "PRAGMA foreign_key_check");
         while (st.step()) {
-            report.database_problems.push_back(
-                fmt::format("dangling reference in table {} row {}", st.column_text(0),
-                            st.column_int(1)));
+            report.database_problems.push_back(fmt::format("dangling reference in table {} row {}",
+                                                           st.column_text(0), st.column_int(1)));
         }
     }
     return report;

@@ -4,7 +4,6 @@
 //   directory: "d" path            regular file: "f" path ("x"|"-") size sha256hex
 //   symlink:   "l" path target     the root's path is ".", others are "a/b/c".
 #include <cudapkgs/store/tree_hash.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
 
@@ -22,7 +21,7 @@ namespace cudapkgs::store {
 namespace {
 
 class Fd {
-public:
+  public:
     explicit Fd(int fd) : m_fd(fd) {}
     ~Fd() {
         if (m_fd >= 0) {
@@ -33,7 +32,7 @@ public:
     Fd& operator=(const Fd&) = delete;
     int get() const noexcept { return m_fd; }
 
-private:
+  private:
     int m_fd;
 };
 
@@ -42,7 +41,7 @@ private:
 }
 
 class Walker {
-public:
+  public:
     Walker(std::filesystem::path root, bool seal) : m_root(std::move(root)), m_seal(seal) {
         m_buffer.resize(std::size_t{1} << 20);
         record("cudapkgs-tree-v1");
@@ -50,7 +49,7 @@ public:
 
     TreeHash run();
 
-private:
+  private:
     void record(std::string_view field) {
         m_hash.update(field);
         m_hash.update(std::string_view("\0", 1));
@@ -129,8 +128,7 @@ void Walker::child(int dirfd, const std::string& name, const std::string& rel) {
         return;
     }
     if (!S_ISREG(st.st_mode)) {
-        fail(ErrorKind::Integrity, "{} is not a regular file, directory or symlink",
-             display(rel));
+        fail(ErrorKind::Integrity, "{} is not a regular file, directory or symlink", display(rel));
     }
     Fd fd(::openat(dirfd, name.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (fd.get() < 0) {
@@ -194,7 +192,9 @@ TreeHash Walker::run() {
 
 } // namespace
 
-TreeHash hash_tree(const std::filesystem::path& root) { return Walker(root, false).run(); }
+TreeHash hash_tree(const std::filesystem::path& root) {
+    return Walker(root, false).run();
+}
 
 TreeHash seal_and_hash_tree(const std::filesystem::path& root) {
     return Walker(root, true).run();

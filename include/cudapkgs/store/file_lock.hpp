@@ -9,7 +9,7 @@ namespace cudapkgs::store {
 /// An flock(2) lock on a file, released when the object is destroyed. Locks conflict
 /// between open file descriptions, so two FileLocks on one file conflict even in one process.
 class FileLock {
-public:
+  public:
     enum class Mode { Shared, Exclusive };
 
     /// Opens (creating) `path` and waits for the lock; throws Error{Internal} on I/O errors.
@@ -31,7 +31,7 @@ public:
     /// Releases the lock now (idempotent).
     void release() noexcept;
 
-private:
+  private:
     explicit FileLock(int fd) : m_fd(fd) {}
     int m_fd = -1;
 };

@@ -22,11 +22,11 @@ class Database;
 /// What the database knows about a valid path.
 struct PathInfo {
     StorePath path;
-    std::string hash;                  ///< "sha256:<hex>" content hash (tree_hash.hpp)
-    std::uint64_t size = 0;            ///< bytes of file contents
+    std::string hash;                   ///< "sha256:<hex>" content hash (tree_hash.hpp)
+    std::uint64_t size = 0;             ///< bytes of file contents
     std::int64_t registration_time = 0; ///< seconds since the epoch
     std::optional<std::string> deriver; ///< derivation hash, when the builder gave one
-    std::vector<StorePath> references; ///< sorted
+    std::vector<StorePath> references;  ///< sorted
 };
 
 /// Points of commit() a test can stop at (crash injection).
@@ -40,13 +40,13 @@ struct StoreOptions {
 /// A temporary build directory inside the store (`.cudapkgs/tmp/<random>`), locked while
 /// the object lives and removed when it dies uncommitted.
 class BuildDir {
-public:
+  public:
     BuildDir(BuildDir&&) noexcept;
     BuildDir& operator=(BuildDir&&) noexcept;
     ~BuildDir();
     const std::filesystem::path& path() const noexcept { return m_path; }
 
-private:
+  private:
     friend class Store;
     BuildDir(std::filesystem::path path, FileLock lock);
     std::filesystem::path m_path;
@@ -55,11 +55,11 @@ private:
 
 /// Exclusive per-path locks (`.cudapkgs/locks/<hash>.lock`), taken in sorted order.
 class PathLocks {
-public:
+  public:
     /// True when this object holds the lock of `path`.
     bool covers(const StorePath& path) const;
 
-private:
+  private:
     friend class Store;
     std::vector<StorePath> m_paths;
     std::vector<FileLock> m_locks;
@@ -88,23 +88,23 @@ struct VerifyReport {
 };
 
 struct GcOptions {
-    std::vector<StorePath> keep;            ///< extra roots
-    std::optional<std::uint64_t> max_size;  ///< stop deleting once the store is this small
+    std::vector<StorePath> keep;           ///< extra roots
+    std::optional<std::uint64_t> max_size; ///< stop deleting once the store is this small
     bool dry_run = false;
 };
 
 struct GcResult {
     std::vector<StorePath> deleted; ///< in deletion order
     std::uint64_t bytes_freed = 0;
-    std::size_t live = 0;           ///< paths reachable from roots
-    std::uint64_t size_after = 0;   ///< total size of valid paths afterwards
+    std::size_t live = 0;                             ///< paths reachable from roots
+    std::uint64_t size_after = 0;                     ///< total size of valid paths afterwards
     std::vector<std::filesystem::path> dropped_roots; ///< dangling out-link registrations
 };
 
 /// A store rooted at a directory. Holds the GC lock shared for its lifetime; do not fork
 /// with a Store open and use it in both processes.
 class Store {
-public:
+  public:
     /// Opens (creating when needed) the store at `root`; removes stale temporary directories
     /// and unregistered paths. Throws Error{Internal} on I/O or database failures.
     explicit Store(std::filesystem::path root, StoreOptions options = {});
@@ -117,7 +117,9 @@ public:
 
     const std::filesystem::path& root() const noexcept { return m_root; }
     /// The absolute path of a store path.
-    std::filesystem::path to_absolute(const StorePath& path) const { return m_root / path.to_string(); }
+    std::filesystem::path to_absolute(const StorePath& path) const {
+        return m_root / path.to_string();
+    }
     /// Accepts a base name, an absolute path inside the store (or below a store path) or a
     /// symlink to one (an out-link); throws Error{InvalidInput} otherwise.
     StorePath parse_path_argument(const std::string& argument) const;
@@ -157,7 +159,7 @@ public:
     /// when max_size is set. Waits for the exclusive GC lock (no builder running).
     GcResult gc(const GcOptions& options);
 
-private:
+  private:
     std::filesystem::path meta_dir() const { return m_root / ".cudapkgs"; }
     std::filesystem::path lock_file(const StorePath& path) const;
     void init_schema();

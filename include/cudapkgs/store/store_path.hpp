@@ -10,7 +10,7 @@ namespace cudapkgs::store {
 
 /// The base name of a store path: `<32-char nix-base32 hash>-<name>`, never a full path.
 class StorePath {
-public:
+  public:
     static constexpr std::size_t kHashLength = 32;
     static constexpr std::size_t kMaxNameLength = 211;
 
@@ -35,7 +35,7 @@ public:
     friend bool operator==(const StorePath&, const StorePath&) = default;
     friend auto operator<=>(const StorePath&, const StorePath&) = default;
 
-private:
+  private:
     explicit StorePath(std::string base) : m_base(std::move(base)) {}
     std::string m_base;
 };

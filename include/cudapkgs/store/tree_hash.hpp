@@ -10,8 +10,8 @@ namespace cudapkgs::store {
 
 /// A tree's content hash and size.
 struct TreeHash {
-    std::string hash;        ///< "sha256:<64 hex digits>" of the canonical serialisation
-    std::uint64_t size = 0;  ///< bytes of regular-file contents in the tree
+    std::string hash;          ///< "sha256:<64 hex digits>" of the canonical serialisation
+    std::uint64_t size = 0;    ///< bytes of regular-file contents in the tree
     std::uint64_t entries = 0; ///< files, directories and symlinks, the root included
 };
 

@@ -4,9 +4,8 @@
 
 #include <cudapkgs/util/file.hpp>
 
-#include <fmt/format.h>
-
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <chrono>
 #include <csignal>

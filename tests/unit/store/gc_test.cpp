@@ -4,9 +4,8 @@
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 
-#include <fmt/format.h>
-
 #include <catch2/catch.hpp>
+#include <fmt/format.h>
 
 #include <thread>
 
@@ -107,8 +106,8 @@ TEST_CASE("gc --max-size deletes oldest unreachable paths first", "[store]") {
     options.max_size = 3 * each; // 5 paths of equal size: deleting old1 (+ its user) is enough
     auto r = store.gc(options);
     std::sort(r.deleted.begin(), r.deleted.end());
-    CHECK(r.deleted == (std::vector<StorePath>{std::min(old1, user_of_old1),
-                                               std::max(old1, user_of_old1)}));
+    CHECK(r.deleted ==
+          (std::vector<StorePath>{std::min(old1, user_of_old1), std::max(old1, user_of_old1)}));
     CHECK(r.size_after == 3 * each);
     CHECK(store.is_valid(old2));
     CHECK(store.is_valid(newer));
@@ -153,6 +152,5 @@ TEST_CASE("add_root refuses to replace a real file", "[store]") {
     build_simple(store, p);
     test::write(tmp.path() / "result", "mine");
     CHECK_THROWS_AS(store.add_root(tmp.path() / "result", p), cudapkgs::Error);
-    CHECK_THROWS_AS(store.add_root(tmp.path() / "other", make_path("invalid")),
-                    cudapkgs::Error);
+    CHECK_THROWS_AS(store.add_root(tmp.path() / "other", make_path("invalid")), cudapkgs::Error);
 }

@@ -16,23 +16,24 @@ TEST_CASE("store path names parse into hash and name", "[store]") {
     CHECK(p.hash_part() == kHash);
     CHECK(p.name() == "libcublas-13.1.0.3-lib");
     CHECK(p.to_string() == std::string(kHash) + "-libcublas-13.1.0.3-lib");
-    CHECK(StorePath::from_parts(kHash, "a+b_c?d=e.f") == StorePath::parse(std::string(kHash) + "-a+b_c?d=e.f"));
+    CHECK(StorePath::from_parts(kHash, "a+b_c?d=e.f") ==
+          StorePath::parse(std::string(kHash) + "-a+b_c?d=e.f"));
 }
 
 TEST_CASE("invalid store path names are refused with a reason", "[store]") {
     const std::string h = kHash;
     for (const std::string bad : {
              std::string(),
-             "/nix/store/" + h + "-x",          // absolute
-             h + "x",                           // no dash
-             h + "-",                           // empty name
-             h.substr(0, 31) + "-x",            // short hash
-             "e" + h.substr(1) + "-x",          // 'e' is not in the alphabet
-             "U" + h.substr(1) + "-x",          // upper case
-             h + "-a/b",                        // slash
-             h + "-..",                         // dot start
-             h + "-sp ace",                     // space
-             h + "-" + std::string(212, 'a'),   // too long
+             "/nix/store/" + h + "-x",        // absolute
+             h + "x",                         // no dash
+             h + "-",                         // empty name
+             h.substr(0, 31) + "-x",          // short hash
+             "e" + h.substr(1) + "-x",        // 'e' is not in the alphabet
+             "U" + h.substr(1) + "-x",        // upper case
+             h + "-a/b",                      // slash
+             h + "-..",                       // dot start
+             h + "-sp ace",                   // space
+             h + "-" + std::string(212, 'a'), // too long
          }) {
         INFO(bad);
         CHECK_THROWS_AS(StorePath::parse(bad), Error);

@@ -6,7 +6,6 @@
 #include <cudapkgs/util/file.hpp>
 
 #include <catch2/catch.hpp>
-
 #include <sqlite3.h>
 
 #include <map>
@@ -36,8 +35,8 @@ int sqlite_count(const fs::path& db, const char* sql) {
 TEST_CASE("a store is laid out with its database in WAL mode", "[store]") {
     cudapkgs::util::ScopedTempDir tmp;
     Store store(tmp.path() / "store");
-    for (const char* sub : {".cudapkgs/db.sqlite", ".cudapkgs/tmp", ".cudapkgs/locks",
-                            ".cudapkgs/gcroots"}) {
+    for (const char* sub :
+         {".cudapkgs/db.sqlite", ".cudapkgs/tmp", ".cudapkgs/locks", ".cudapkgs/gcroots"}) {
         CHECK(fs::exists(store.root() / sub));
     }
     CHECK(sqlite_count(store.root() / ".cudapkgs/db.sqlite", "PRAGMA user_version") == 1);

@@ -43,8 +43,7 @@ inline void sqlite_exec(const std::filesystem::path& db, const std::string& sql)
 }
 
 /// Builds and commits a small tree (`bin/tool`, `lib/libx.so`, a symlink) under the lock.
-inline PathInfo build_simple(Store& store, const StorePath& path,
-                             std::vector<StorePath> refs = {},
+inline PathInfo build_simple(Store& store, const StorePath& path, std::vector<StorePath> refs = {},
                              const std::string& content = "payload") {
     auto locks = store.lock_paths({path});
     if (store.is_valid(path)) {

@@ -30,8 +30,11 @@ TEST_CASE("tree hash matches the documented serialisation", "[store]") {
     using namespace std::string_literals;
     // Hand-built from docs/store.md: children in byte order, NUL-terminated fields.
     std::string expected = "cudapkgs-tree-v1\0"s + "d\0.\0"s +
-                           "f\0a.txt\0x\0" "1\0"s + cudapkgs::util::sha256_hex("x") + "\0"s +
-                           "d\0b\0"s + "f\0b/file\0-\0" "5\0"s +
+                           "f\0a.txt\0x\0"
+                           "1\0"s +
+                           cudapkgs::util::sha256_hex("x") + "\0"s + "d\0b\0"s +
+                           "f\0b/file\0-\0"
+                           "5\0"s +
                            cudapkgs::util::sha256_hex("hello") + "\0"s + "d\0empty\0"s +
                            "l\0link\0b/file\0"s;
     auto h = hash_tree(root);
@@ -44,14 +47,22 @@ TEST_CASE("tree hash sees contents, exec bit, symlink targets and names", "[stor
     cudapkgs::util::ScopedTempDir tmp;
     auto root = make_tree(tmp.path() / "t");
     auto base = hash_tree(root).hash;
-    SECTION("contents") { write(root / "b" / "file", "hellO"); }
-    SECTION("exec bit") { ::chmod((root / "a.txt").c_str(), 0644); }
+    SECTION("contents") {
+        write(root / "b" / "file", "hellO");
+    }
+    SECTION("exec bit") {
+        ::chmod((root / "a.txt").c_str(), 0644);
+    }
     SECTION("symlink target") {
         fs::remove(root / "link");
         fs::create_symlink("b/filE", root / "link");
     }
-    SECTION("rename") { fs::rename(root / "empty", root / "empty2"); }
-    SECTION("new empty dir") { fs::create_directories(root / "b" / "sub"); }
+    SECTION("rename") {
+        fs::rename(root / "empty", root / "empty2");
+    }
+    SECTION("new empty dir") {
+        fs::create_directories(root / "b" / "sub");
+    }
     CHECK(hash_tree(root).hash != base);
 }
 
