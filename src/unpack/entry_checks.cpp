@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "entry_checks.hpp"
 
+#include <fmt/format.h>
+
 #include <vector>
 
 namespace cudapkgs::unpack::detail {
 
 namespace fs = std::filesystem;
+
+namespace {
+constexpr std::size_t kMaxComponent = 255;
+constexpr std::size_t kMaxName = 3072; // below PATH_MAX with room for the store prefix
+} // namespace
 
 NormalisedName normalise_entry_name(std::string_view name) {
     NormalisedName out;
@@ -15,6 +22,10 @@ NormalisedName normalise_entry_name(std::string_view name) {
     }
     if (name.front() == '/') {
         out.problem = "absolute path";
+        return out;
+    }
+    if (name.size() > kMaxName) {
+        out.problem = fmt::format("a name longer than {} bytes", kMaxName);
         return out;
     }
     if (name.find('\0') != std::string_view::npos) {
@@ -32,6 +43,10 @@ NormalisedName normalise_entry_name(std::string_view name) {
             out.problem = "'..' component";
             return out;
         }
+        if (part.size() > kMaxComponent) { // the file system would refuse it (ENAMETOOLONG)
+            out.problem = fmt::format("a name component longer than {} bytes", kMaxComponent);
+            return out;
+        }
         if (!part.empty() && part != ".") {
             out.path /= std::string(part);
         }
@@ -46,6 +61,9 @@ std::string symlink_escape_problem(const fs::path& link, std::string_view target
     }
     if (target.front() == '/') {
         return "absolute symlink target";
+    }
+    if (target.size() > kMaxName) {
+        return "symlink target too long";
     }
     // Depth below the tree root of the directory holding the link, then walk the target.
     long depth = 0;

@@ -58,6 +58,8 @@ std::vector<Case> cases() {
          [](ArchiveBuilder& b) {
              b.dir(kTop).dir(kTop + "d").symlink(kTop + "l", "d").file(kTop + "l/x", "x");
          }},
+        {"name component too long", kTop + std::string(300, 'n'),
+         [](ArchiveBuilder& b) { b.dir(kTop).file(kTop + std::string(300, 'n'), "x"); }},
         {"two top directories", "other/file",
          [](ArchiveBuilder& b) { b.dir(kTop).file(kTop + "a", "a").file("other/file", "x"); }},
         {"declared bomb", kTop + "big",
