@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// unpack_bench ARCHIVE OUTDIR [file|stream]: extracts ARCHIVE into OUTDIR (which must not
-// exist) with cudapkgs::unpack and prints one line: seconds, MB/s of unpacked data, peak RSS.
-// "stream" feeds the archive through a read callback in 1 MiB chunks, as a download would.
+// unpack_bench ARCHIVE OUTDIR [file|stream] [threads|libarchive]: extracts ARCHIVE into
+// OUTDIR (which must not exist) with cudapkgs::unpack and prints one line: seconds, MB/s of
+// unpacked data, peak RSS. "stream" feeds the archive through a read callback in 1 MiB
+// chunks, as a download would; "libarchive" decodes xz with libarchive's own filter instead
+// of liblzma's threaded decoder.
 #include <cudapkgs/unpack/unpacker.hpp>
 #include <cudapkgs/util/error.hpp>
 
@@ -22,6 +24,7 @@ int main(int argc, char** argv) {
     const std::string mode = argc > 3 ? argv[3] : "file";
     cudapkgs::unpack::Options options;
     options.roots = {out};
+    options.threaded_xz = !(argc > 4 && std::string(argv[4]) == "libarchive");
     try {
         auto start = std::chrono::steady_clock::now();
         cudapkgs::unpack::Result result;

@@ -2,6 +2,7 @@
 // libarchive-driven extraction: header checks, routing, streaming writes.
 #include "entry_checks.hpp"
 #include "output_file.hpp"
+#include "xz_source.hpp"
 
 #include <cudapkgs/unpack/unpacker.hpp>
 #include <cudapkgs/util/error.hpp>
@@ -353,19 +354,21 @@ Result Extractor::run(const std::exception_ptr* stream_error) {
 
 } // namespace
 
-Result unpack_file(const fs::path& archive_path, const Router& router, const Options& options) {
-    auto a = new_reader();
-    if (archive_read_open_filename(a.get(), archive_path.c_str(), kReadBlock) != ARCHIVE_OK) {
-        fail(ErrorKind::Integrity, "cannot read archive {}: {}", archive_path.string(),
-             archive_error_string(a.get()) ? archive_error_string(a.get()) : "unknown error");
-    }
-    return Extractor(a.get(), archive_path.string(), router, options).run(nullptr);
-}
+namespace {
 
-Result unpack_stream(std::string_view name, const ReadFn& read, const Router& router,
+Result unpack_source(std::string_view name, const ReadFn& read, const Router& router,
                      const Options& options) {
+    ReadFn source = read;
+    if (options.threaded_xz) {
+        auto [head, replay] = detail::peek(read, 6);
+        source = std::move(replay);
+        if (detail::is_xz(std::as_bytes(std::span(head)))) {
+            source =
+                detail::make_xz_decoder(std::string(name), std::move(source), options.xz_threads);
+        }
+    }
     auto a = new_reader();
-    StreamClient client{&read, nullptr};
+    StreamClient client{&source, nullptr};
     if (archive_read_open(a.get(), &client, nullptr, &stream_read, nullptr) != ARCHIVE_OK) {
         if (client.error) {
             std::rethrow_exception(client.error);
@@ -381,6 +384,37 @@ Result unpack_stream(std::string_view name, const ReadFn& read, const Router& ro
         }
         throw;
     }
+}
+
+} // namespace
+
+Result unpack_file(const fs::path& archive_path, const Router& router, const Options& options) {
+    int fd = ::open(archive_path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        fail(ErrorKind::Internal, "cannot open archive {}: {}", archive_path.string(),
+             std::strerror(errno));
+    }
+    std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    std::vector<std::byte> buffer(kReadBlock);
+    ReadFn read = [&]() -> std::span<const std::byte> {
+        for (;;) {
+            ssize_t n = ::read(fd, buffer.data(), buffer.size());
+            if (n >= 0) {
+                return {buffer.data(), static_cast<std::size_t>(n)};
+            }
+            if (errno != EINTR) {
+                fail(ErrorKind::Internal, "cannot read archive {}: {}", archive_path.string(),
+                     std::strerror(errno));
+            }
+        }
+    };
+    return unpack_source(archive_path.string(), read, router, options);
+}
+
+Result unpack_stream(std::string_view name, const ReadFn& read, const Router& router,
+                     const Options& options) {
+    return unpack_source(name, read, router, options);
 }
 
 Router route_into(const fs::path& root) {

@@ -51,6 +51,11 @@ struct Options {
     bool strip_top_directory = true;
     /// Called after each regular file or hard link is complete and closed (e.g. ELF patching).
     std::function<void(const WrittenEntry&)> on_written;
+    /// Decode .xz with liblzma's threaded decoder (several blocks at once when the file has
+    /// several, as `xz -T` writes them) rather than libarchive's single-threaded filter.
+    bool threaded_xz = true;
+    /// Threads for that decoder; 0 = one per CPU (at most 16).
+    unsigned xz_threads = 0;
     /// Start kernel writeback of each file as it is closed, so a later fsync is cheap.
     bool start_writeback = true;
 };

@@ -81,6 +81,7 @@ TEST_CASE("an NVIDIA-layout tar.xz made by tar and xz unpacks with its top direc
 
 TEST_CASE("every compression libarchive detects gives the same tree", "[unpack]") {
     auto filter = GENERATE(Filter::Xz, Filter::Gzip, Filter::Zstd, Filter::None);
+    const bool threaded_xz = GENERATE(true, false);
     cudapkgs::util::ScopedTempDir tmp;
     fs::path archive = tmp.path() / "a.tar";
     {
@@ -88,7 +89,9 @@ TEST_CASE("every compression libarchive detects gives the same tree", "[unpack]"
         nvidia_layout(b);
     }
     fs::path out = tmp.path() / "out";
-    auto result = unpack_file(archive, route_into(out), opts(out));
+    Options o = opts(out);
+    o.threaded_xz = threaded_xz;
+    auto result = unpack_file(archive, route_into(out), o);
     CHECK(cudapkgs::util::read_file(out / "lib" / "libfoo.so.1.2.3") == std::string(300000, 'L'));
     CHECK(fs::read_symlink(out / "lib" / "libfoo.so") == "libfoo.so.1");
     CHECK(mode_of(out / "bin" / "footool") == 0755);
@@ -230,4 +233,26 @@ TEST_CASE("a router result outside the roots is a bug, not extracted", "[unpack]
         CHECK(e.kind() == ErrorKind::Internal);
     }
     CHECK_FALSE(fs::exists(tmp.path() / "elsewhere"));
+}
+
+TEST_CASE("a multi-block xz (xz -T) decodes on several threads to the same bytes", "[unpack]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    fs::path src = tmp.path() / "src" / kTop;
+    fs::create_directories(src);
+    std::string data;
+    for (int i = 0; i < 200000; ++i) {
+        data += std::to_string(i * 7919 % 100003) + ",";
+    }
+    std::ofstream(src / "data.csv") << data;
+    fs::path archive = tmp.path() / "multi.tar.xz";
+    std::string cmd = fmt::format("tar -C '{}' -cf - {} | xz -1 -T2 --block-size=65536 > '{}'",
+                                  (tmp.path() / "src").string(), kTop, archive.string());
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    for (unsigned threads : {1u, 4u}) {
+        fs::path out = tmp.path() / ("out" + std::to_string(threads));
+        Options o = opts(out);
+        o.xz_threads = threads;
+        unpack_file(archive, route_into(out), o);
+        CHECK(cudapkgs::util::read_file(out / "data.csv") == data);
+    }
 }
