@@ -15,7 +15,7 @@ namespace {
 
 constexpr std::size_t kOutBlock = std::size_t{1} << 20;
 // Above this much decoder memory liblzma drops to fewer threads (one block buffer each).
-constexpr std::uint64_t kThreadingMemory = std::uint64_t{256} << 20;
+constexpr std::uint64_t kThreadingMemory = std::uint64_t{128} << 20;
 
 std::string lzma_message(lzma_ret rc) {
     // if-chain rather than a switch: lzma_ret has many internal values (-Werror=switch-enum).

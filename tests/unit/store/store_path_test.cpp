@@ -22,7 +22,7 @@ TEST_CASE("store path names parse into hash and name", "[store]") {
 
 TEST_CASE("invalid store path names are refused with a reason", "[store]") {
     const std::string h = kHash;
-    for (const std::string bad : {
+    for (const std::string& bad : {
              std::string(),
              "/nix/store/" + h + "-x",        // absolute
              h + "x",                         // no dash
