@@ -45,6 +45,19 @@ struct Graph {
     std::map<StorePath, std::vector<StorePath>> referrers;
 };
 
+Graph make_graph(std::vector<PathInfo> infos, std::uint64_t& total) {
+    Graph g;
+    for (auto& info : infos) {
+        total += info.size;
+        for (const auto& r : info.references) {
+            g.referrers[r].push_back(info.path);
+        }
+        g.paths[info.path] = {info.size, info.registration_time};
+        g.references[info.path] = std::move(info.references);
+    }
+    return g;
+}
+
 std::set<StorePath> closure(const std::map<StorePath, std::vector<StorePath>>& edges,
                             std::vector<StorePath> todo) {
     std::set<StorePath> seen;
@@ -200,16 +213,8 @@ GcResult Store::gc(const GcOptions& options) {
             }
         }
     }
-    Graph g;
     std::uint64_t total = 0;
-    for (auto& info : list()) {
-        total += info.size;
-        for (const auto& r : info.references) {
-            g.referrers[r].push_back(info.path);
-        }
-        g.paths[info.path] = {info.size, info.registration_time};
-        g.references[info.path] = std::move(info.references);
-    }
+    Graph g = make_graph(list(), total);
     auto live = closure(g.references, roots);
     result.live = live.size();
     result.deleted = choose_victims(g, live, options.max_size, total);

@@ -16,7 +16,10 @@ namespace {
 constexpr std::size_t kBufferSize = std::size_t{1} << 20;
 
 [[noreturn]] void io_error(const char* what, const std::filesystem::path& path) {
-    fail(ErrorKind::Internal, "cannot {} {}: {}", what, path.string(), std::strerror(errno));
+    // A full disk fails the build step (exit 6); anything else here is unexpected.
+    const bool full = errno == ENOSPC || errno == EDQUOT;
+    fail(full ? ErrorKind::BuildFailed : ErrorKind::Internal, "cannot {} {}: {}", what,
+         path.string(), std::strerror(errno));
 }
 } // namespace
 
