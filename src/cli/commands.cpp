@@ -22,6 +22,8 @@ constexpr std::array kCommands = {
     CommandSpec{"fetch", "Download one file, verified (for tests and mirror debugging)",
                 "cudapkgs fetch https://host/a.tar.xz --sha256 HEX --size N -o a.tar.xz",
                 &setup_fetch, true},
+    CommandSpec{"store", "Verify, garbage-collect and inspect the store",
+                "cudapkgs store gc --max-size 20G", &setup_store},
 };
 
 } // namespace

@@ -35,5 +35,6 @@ RunFn setup_eval(CLI::App&, const GlobalOptions&);
 RunFn setup_flags(CLI::App&, const GlobalOptions&);
 RunFn setup_cdi(CLI::App&, const GlobalOptions&);
 RunFn setup_fetch(CLI::App&, const GlobalOptions&);
+RunFn setup_store(CLI::App&, const GlobalOptions&);
 
 } // namespace cudapkgs::cli
