@@ -32,5 +32,7 @@ RunFn setup_version(CLI::App&, const GlobalOptions&);
 RunFn setup_list(CLI::App&, const GlobalOptions&);
 RunFn setup_eval(CLI::App&, const GlobalOptions&);
 RunFn setup_flags(CLI::App&, const GlobalOptions&);
+RunFn setup_elf(CLI::App&, const GlobalOptions&);
+RunFn setup_check(CLI::App&, const GlobalOptions&);
 
 } // namespace cudapkgs::cli
