@@ -32,10 +32,14 @@ nlohmann::json check_json(const elf::FileCheck& c) {
     auto opt = [](const std::optional<std::string>& v) {
         return v ? nlohmann::json(*v) : nlohmann::json(nullptr);
     };
-    return {{"path", c.info.path},     {"ok", c.ok()},
-            {"machine", c.info.machine}, {"soname", opt(c.info.soname)},
-            {"runpath", opt(c.info.runpath)}, {"rpath", opt(c.info.rpath)},
-            {"needed", needed},         {"sm", c.info.sm_architectures},
+    return {{"path", c.info.path},
+            {"ok", c.ok()},
+            {"machine", c.info.machine},
+            {"soname", opt(c.info.soname)},
+            {"runpath", opt(c.info.runpath)},
+            {"rpath", opt(c.info.rpath)},
+            {"needed", needed},
+            {"sm", c.info.sm_architectures},
             {"escaping_paths", c.escaping_paths}};
 }
 

@@ -108,11 +108,11 @@ RunFn setup_elf(CLI::App& cmd, const GlobalOptions& global) {
     auto* show = cmd.add_subcommand("show", "Print class, machine, SONAME, NEEDED, RUNPATH, SMs");
     show->add_option("FILE", *files, "ELF files")->required();
     auto args = std::make_shared<EditArgs>();
-    auto* set_runpath = add_edit(cmd, "set-runpath", "Set DT_RUNPATH (converts DT_RPATH)", *args,
-                                 {"RUNPATH"});
+    auto* set_runpath =
+        add_edit(cmd, "set-runpath", "Set DT_RUNPATH (converts DT_RPATH)", *args, {"RUNPATH"});
     auto* add = add_edit(cmd, "add-needed", "Add a DT_NEEDED entry (first)", *args, {"LIB"});
-    auto* replace = add_edit(cmd, "replace-needed", "Rename a DT_NEEDED entry", *args,
-                             {"OLD", "NEW"});
+    auto* replace =
+        add_edit(cmd, "replace-needed", "Rename a DT_NEEDED entry", *args, {"OLD", "NEW"});
     auto* remove = add_edit(cmd, "remove-needed", "Remove a DT_NEEDED entry", *args, {"LIB"});
     return [=, &global]() {
         if (show->parsed()) {

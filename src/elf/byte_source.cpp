@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/elf/byte_source.hpp>
-
 #include <cudapkgs/util/error.hpp>
 
 #include <cerrno>
@@ -37,8 +36,10 @@ FileSource::~FileSource() {
 
 void FileSource::read(std::uint64_t offset, void* out, std::size_t n, std::string_view what) const {
     if (!in_bounds(offset, n, m_size)) {
-        fail(ErrorKind::Integrity, "{}: malformed ELF: {} (offset {:#x}, size {:#x}) is beyond the "
-             "end of the file ({:#x} bytes)", m_name, what, offset, n, m_size);
+        fail(ErrorKind::Integrity,
+             "{}: malformed ELF: {} (offset {:#x}, size {:#x}) is beyond the "
+             "end of the file ({:#x} bytes)",
+             m_name, what, offset, n, m_size);
     }
     auto* dst = static_cast<char*>(out);
     while (n > 0) {
@@ -56,10 +57,13 @@ void FileSource::read(std::uint64_t offset, void* out, std::size_t n, std::strin
     }
 }
 
-void MemorySource::read(std::uint64_t offset, void* out, std::size_t n, std::string_view what) const {
+void MemorySource::read(std::uint64_t offset, void* out, std::size_t n,
+                        std::string_view what) const {
     if (!in_bounds(offset, n, m_bytes.size())) {
-        fail(ErrorKind::Integrity, "{}: malformed ELF: {} (offset {:#x}, size {:#x}) is beyond the "
-             "end of the file ({:#x} bytes)", m_name, what, offset, n, m_bytes.size());
+        fail(ErrorKind::Integrity,
+             "{}: malformed ELF: {} (offset {:#x}, size {:#x}) is beyond the "
+             "end of the file ({:#x} bytes)",
+             m_name, what, offset, n, m_bytes.size());
     }
     if (n > 0) {
         std::memcpy(out, m_bytes.data() + offset, n);

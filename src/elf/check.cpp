@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/elf/check.hpp>
-
 #include <cudapkgs/util/error.hpp>
 
 #include <algorithm>
@@ -78,17 +77,20 @@ bool inside(const fs::path& dir, const fs::path& root) {
 
 std::string_view to_string(NeededStatus s) noexcept {
     switch (s) {
-    case NeededStatus::Found: return "found";
-    case NeededStatus::Driver: return "driver";
-    case NeededStatus::Missing: return "missing";
+    case NeededStatus::Found:
+        return "found";
+    case NeededStatus::Driver:
+        return "driver";
+    case NeededStatus::Missing:
+        return "missing";
     }
     return "missing";
 }
 
 bool FileCheck::ok() const {
-    return escaping_paths.empty() &&
-           std::none_of(needed.begin(), needed.end(),
-                        [](const auto& n) { return n.status == NeededStatus::Missing; });
+    return escaping_paths.empty() && std::none_of(needed.begin(), needed.end(), [](const auto& n) {
+               return n.status == NeededStatus::Missing;
+           });
 }
 
 SystemSearch SystemSearch::load(const fs::path& cache_path) {

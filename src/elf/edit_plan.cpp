@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/elf/edit_plan.hpp>
-
 #include <cudapkgs/util/error.hpp>
 
 #include <algorithm>
@@ -19,14 +18,17 @@ constexpr std::uint64_t kMaxVerneed = 4096;
 // A hole larger than this in an executable is not worth old-kernel AT_PHDR compatibility.
 constexpr std::uint64_t kMaxHole = std::uint64_t{1} << 30;
 
-std::uint64_t align_up(std::uint64_t v, std::uint64_t a) { return (v + a - 1) & ~(a - 1); }
+std::uint64_t align_up(std::uint64_t v, std::uint64_t a) {
+    return (v + a - 1) & ~(a - 1);
+}
 
-template <typename T>
-std::string bytes_of(const T& v) {
+template <typename T> std::string bytes_of(const T& v) {
     return std::string(reinterpret_cast<const char*>(&v), sizeof v);
 }
 
-bool is_runpath_tag(std::int64_t tag) { return tag == DT_RUNPATH || tag == DT_RPATH; }
+bool is_runpath_tag(std::int64_t tag) {
+    return tag == DT_RUNPATH || tag == DT_RPATH;
+}
 
 void check_name(const std::string& s, std::string_view what) {
     if (s.find('\0') != std::string::npos) {
@@ -35,14 +37,14 @@ void check_name(const std::string& s, std::string_view what) {
 }
 
 class Planner {
-public:
+  public:
     Planner(const ElfFile& elf, const ElfEdits& edits)
         : m_elf(elf), m_edits(edits), m_entries(elf.dynamic()), m_strtab(elf.dynstr()),
           m_old_strsz(elf.dynstr().size()) {}
 
     EditPlan run();
 
-private:
+  private:
     std::string_view str(std::uint64_t off) const { return m_strtab.c_str() + off; }
     std::uint64_t intern(const std::string& s);
     bool referenced_by_names(std::uint64_t begin, std::uint64_t end) const;
@@ -54,8 +56,8 @@ private:
     void layout_segment();
     std::uint64_t place_segment(std::uint64_t blob_size, std::uint64_t& off,
                                 std::uint64_t& vaddr) const;
-    void patch_sections(std::uint64_t strtab_off, std::uint64_t strtab_vaddr,
-                        std::uint64_t dyn_off, std::uint64_t dyn_vaddr);
+    void patch_sections(std::uint64_t strtab_off, std::uint64_t strtab_vaddr, std::uint64_t dyn_off,
+                        std::uint64_t dyn_vaddr);
     std::string dynamic_bytes(std::size_t slots) const;
     void emit_in_place();
 
@@ -126,7 +128,7 @@ void Planner::add_needed() {
             return d.tag == DT_NEEDED && str(d.value) == name;
         });
         present = present || std::any_of(added.begin(), added.end(),
-                                          [&](const auto& d) { return str(d.value) == name; });
+                                         [&](const auto& d) { return str(d.value) == name; });
         if (!present) {
             added.push_back({DT_NEEDED, intern(name)});
         }
@@ -426,7 +428,9 @@ EditPlan Planner::run() {
 
 } // namespace
 
-EditPlan plan_edits(const ElfFile& elf, const ElfEdits& edits) { return Planner(elf, edits).run(); }
+EditPlan plan_edits(const ElfFile& elf, const ElfEdits& edits) {
+    return Planner(elf, edits).run();
+}
 
 void apply_plan(std::string& file, const EditPlan& plan) {
     for (const auto& p : plan.patches) {

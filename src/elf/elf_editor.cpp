@@ -3,7 +3,6 @@
 // pwrites, one appended segment, rename. Memory stays independent of the file size.
 #include <cudapkgs/elf/edit_plan.hpp>
 #include <cudapkgs/elf/elf_editor.hpp>
-
 #include <cudapkgs/util/error.hpp>
 
 #include <cerrno>
@@ -64,7 +63,8 @@ void copy_file(int in, int out, std::uint64_t size, const std::string& name) {
         if (n < 0 && errno == EINTR) {
             continue;
         }
-        if (n < 0 && (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
+        if (n < 0 &&
+            (errno == EXDEV || errno == ENOSYS || errno == EINVAL || errno == EOPNOTSUPP)) {
             copy_with_buffer(in, out, done, size, name);
             return;
         }
@@ -87,7 +87,7 @@ void write_plan(int fd, const EditPlan& plan, const std::string& name) {
 }
 
 class TempFile {
-public:
+  public:
     explicit TempFile(const fs::path& beside) {
         fs::path dir = beside.parent_path().empty() ? fs::path(".") : beside.parent_path();
         m_path = (dir / ("." + beside.filename().string() + ".cudapkgs-XXXXXX")).string();
@@ -122,7 +122,7 @@ public:
         m_path.clear();
     }
 
-private:
+  private:
     std::string m_path;
     int m_fd = -1;
 };

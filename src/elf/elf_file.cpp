@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/elf/elf_file.hpp>
-
 #include <cudapkgs/elf/fatbin.hpp>
 #include <cudapkgs/util/error.hpp>
 
@@ -16,15 +15,23 @@ constexpr std::uint64_t kMaxStringTable = std::uint64_t{256} << 20;
 constexpr std::uint64_t kMaxSections = std::uint64_t{1} << 20;
 constexpr std::uint64_t kMaxInterpreter = 4096;
 
-bool is_power_of_two(std::uint64_t v) { return v != 0 && (v & (v - 1)) == 0; }
+bool is_power_of_two(std::uint64_t v) {
+    return v != 0 && (v & (v - 1)) == 0;
+}
 
 std::string_view type_name(std::uint16_t type, std::string& scratch) {
     switch (type) {
-    case ET_EXEC: return "exec";
-    case ET_DYN: return "dyn";
-    case ET_REL: return "rel";
-    case ET_CORE: return "core";
-    default: scratch = fmt::format("type-{}", type); return scratch;
+    case ET_EXEC:
+        return "exec";
+    case ET_DYN:
+        return "dyn";
+    case ET_REL:
+        return "rel";
+    case ET_CORE:
+        return "core";
+    default:
+        scratch = fmt::format("type-{}", type);
+        return scratch;
     }
 }
 
@@ -32,11 +39,16 @@ std::string_view type_name(std::uint16_t type, std::string& scratch) {
 
 std::string_view to_string(ElfClass c) noexcept {
     switch (c) {
-    case ElfClass::NotElf: return "not-elf";
-    case ElfClass::Elf32LittleEndian: return "elf32-le";
-    case ElfClass::Elf32BigEndian: return "elf32-be";
-    case ElfClass::Elf64LittleEndian: return "elf64-le";
-    case ElfClass::Elf64BigEndian: return "elf64-be";
+    case ElfClass::NotElf:
+        return "not-elf";
+    case ElfClass::Elf32LittleEndian:
+        return "elf32-le";
+    case ElfClass::Elf32BigEndian:
+        return "elf32-be";
+    case ElfClass::Elf64LittleEndian:
+        return "elf64-le";
+    case ElfClass::Elf64BigEndian:
+        return "elf64-be";
     }
     return "not-elf";
 }
@@ -70,13 +82,20 @@ ElfClass classify_file(const std::filesystem::path& path) {
 
 std::string machine_name(std::uint16_t machine) {
     switch (machine) {
-    case EM_X86_64: return "x86_64";
-    case EM_AARCH64: return "aarch64";
-    case EM_386: return "i386";
-    case EM_ARM: return "arm";
-    case EM_PPC64: return "ppc64";
-    case EM_RISCV: return "riscv";
-    default: return fmt::format("machine-{}", machine);
+    case EM_X86_64:
+        return "x86_64";
+    case EM_AARCH64:
+        return "aarch64";
+    case EM_386:
+        return "i386";
+    case EM_ARM:
+        return "arm";
+    case EM_PPC64:
+        return "ppc64";
+    case EM_RISCV:
+        return "riscv";
+    default:
+        return fmt::format("machine-{}", machine);
     }
 }
 
@@ -104,8 +123,8 @@ void ElfFile::parse_header() {
                               sizeof(Elf64_Ehdr)));
     }
     m_source->read(0, &m_ehdr, sizeof m_ehdr, "ELF header");
-    auto cls = classify_ident(
-        std::string_view(reinterpret_cast<const char*>(m_ehdr.e_ident), EI_NIDENT));
+    auto cls =
+        classify_ident(std::string_view(reinterpret_cast<const char*>(m_ehdr.e_ident), EI_NIDENT));
     if (cls != ElfClass::Elf64LittleEndian) {
         malformed(fmt::format("unsupported ELF class {} (only elf64-le is read)", to_string(cls)));
     }
@@ -165,10 +184,11 @@ void ElfFile::check_load_segments() const {
         if (p.p_memsz > UINT64_MAX - p.p_vaddr) {
             malformed(fmt::format("PT_LOAD at {:#x}: memory size overflows", p.p_vaddr));
         }
-        if (p.p_align > 1 && (!is_power_of_two(p.p_align) ||
-                              p.p_offset % p.p_align != p.p_vaddr % p.p_align)) {
+        if (p.p_align > 1 &&
+            (!is_power_of_two(p.p_align) || p.p_offset % p.p_align != p.p_vaddr % p.p_align)) {
             malformed(fmt::format("PT_LOAD at {:#x}: offset {:#x} and address disagree modulo "
-                                  "alignment {:#x}", p.p_vaddr, p.p_offset, p.p_align));
+                                  "alignment {:#x}",
+                                  p.p_vaddr, p.p_offset, p.p_align));
         }
         loads.push_back(&p);
     }
@@ -314,8 +334,8 @@ void ElfFile::parse_dynamic() {
     }
     auto offset = vaddr_to_offset(*strtab, *strsz);
     if (!offset) {
-        malformed(fmt::format("DT_STRTAB {:#x} (+{:#x}) is not mapped from the file", *strtab,
-                              *strsz));
+        malformed(
+            fmt::format("DT_STRTAB {:#x} (+{:#x}) is not mapped from the file", *strtab, *strsz));
     }
     m_dynstr_offset = *offset;
     m_dynstr.resize(*strsz);
@@ -337,7 +357,8 @@ std::optional<std::uint64_t> ElfFile::find_dynamic(std::int64_t tag) const {
 std::string_view ElfFile::dynstr_at(std::uint64_t offset) const {
     if (offset >= m_dynstr.size()) {
         malformed(fmt::format("string offset {:#x} is outside the dynamic string table ({:#x} "
-                              "bytes)", offset, m_dynstr.size()));
+                              "bytes)",
+                              offset, m_dynstr.size()));
     }
     // parse_dynamic checked that the table ends with NUL, so strlen stays inside it.
     return std::string_view(m_dynstr.c_str() + offset);

@@ -20,8 +20,7 @@ constexpr std::uint16_t kKindCubin = 2;
 constexpr std::size_t kMaxEntries = std::size_t{1} << 20;
 constexpr std::size_t kMaxPaddingWords = 64;
 
-template <typename T>
-T load(const unsigned char* p) {
+template <typename T> T load(const unsigned char* p) {
     T v;
     std::memcpy(&v, p, sizeof v);
     return v;

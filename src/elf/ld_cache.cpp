@@ -1,13 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/elf/ld_cache.hpp>
-
 #include <cudapkgs/elf/byte_source.hpp>
+#include <cudapkgs/elf/ld_cache.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 
-#include <elf.h>
-
 #include <cstring>
+#include <elf.h>
 #include <fnmatch.h>
 
 namespace cudapkgs::elf {
@@ -22,8 +20,7 @@ constexpr std::size_t kNewHeader = 48; // magic+version, nlibs, len_strings, fla
 constexpr std::size_t kNewEntry = 24;  // flags, key, value, osversion, hwcap
 constexpr std::uint32_t kMaxLibs = 1u << 20;
 
-template <typename T>
-T load(std::string_view b, std::size_t off) {
+template <typename T> T load(std::string_view b, std::size_t off) {
     T v;
     std::memcpy(&v, b.data() + off, sizeof v);
     return v;

@@ -49,7 +49,7 @@ FileCheck check_elf(const ElfInfo& info, const SystemSearch& system,
 
 /// The ELF64-LE files under `inputs` (files as given, directories walked, symlinks inside
 /// directories skipped since they point at files that are checked themselves).
-std::vector<std::filesystem::path> collect_elf_files(
-    const std::vector<std::filesystem::path>& inputs);
+std::vector<std::filesystem::path>
+collect_elf_files(const std::vector<std::filesystem::path>& inputs);
 
 } // namespace cudapkgs::elf

@@ -31,11 +31,11 @@ enum class WriteMode {
 
 /// What a rewrite did.
 struct EditResult {
-    bool changed = false;          ///< false: the file already matched, nothing was written
-    bool grew = false;             ///< a new PT_LOAD segment was appended
-    bool moved_dynamic = false;    ///< the dynamic section moved into the new segment
-    bool moved_phdrs = false;      ///< the program header table moved into the new segment
-    std::uint64_t new_size = 0;    ///< file size afterwards
+    bool changed = false;       ///< false: the file already matched, nothing was written
+    bool grew = false;          ///< a new PT_LOAD segment was appended
+    bool moved_dynamic = false; ///< the dynamic section moved into the new segment
+    bool moved_phdrs = false;   ///< the program header table moved into the new segment
+    std::uint64_t new_size = 0; ///< file size afterwards
 };
 
 /// Applies `edits` to the file at `path`. Throws Error{Integrity} for a malformed file,

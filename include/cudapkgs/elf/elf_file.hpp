@@ -6,9 +6,8 @@
 
 #include <cudapkgs/elf/byte_source.hpp>
 
-#include <elf.h>
-
 #include <cstdint>
+#include <elf.h>
 #include <filesystem>
 #include <memory>
 #include <optional>
@@ -19,7 +18,13 @@
 namespace cudapkgs::elf {
 
 /// What kind of file something is, decided from its identification bytes only.
-enum class ElfClass { NotElf, Elf32LittleEndian, Elf32BigEndian, Elf64LittleEndian, Elf64BigEndian };
+enum class ElfClass {
+    NotElf,
+    Elf32LittleEndian,
+    Elf32BigEndian,
+    Elf64LittleEndian,
+    Elf64BigEndian
+};
 
 /// "elf64-le", "elf32-be", "not-elf", ...
 std::string_view to_string(ElfClass c) noexcept;
@@ -42,7 +47,7 @@ struct DynamicEntry {
 /// A parsed ELF64 little-endian file. Construction validates every header, offset and size it
 /// uses and throws Error{Integrity} naming the file and the problem.
 class ElfFile {
-public:
+  public:
     /// Parses the file behind `source` (which must outlive this object).
     explicit ElfFile(const ByteSource& source);
 
@@ -83,7 +88,7 @@ public:
     /// Throws Error{Integrity} for `path`'s source: "<name>: malformed ELF: <problem>".
     [[noreturn]] void malformed(std::string_view problem) const;
 
-private:
+  private:
     void parse_header();
     void parse_program_headers();
     void parse_section_headers();
