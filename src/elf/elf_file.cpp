@@ -343,6 +343,15 @@ void ElfFile::parse_dynamic() {
     if (m_dynstr.back() != '\0') {
         malformed("dynamic string table is not NUL-terminated");
     }
+    for (const auto& d : m_dynamic) {
+        if ((d.tag == DT_NEEDED || d.tag == DT_SONAME || d.tag == DT_RPATH ||
+             d.tag == DT_RUNPATH) &&
+            d.value >= m_dynstr.size()) {
+            malformed(fmt::format("dynamic entry {:#x} points outside the string table "
+                                  "(offset {:#x}, table size {:#x})",
+                                  d.tag, d.value, m_dynstr.size()));
+        }
+    }
 }
 
 std::optional<std::uint64_t> ElfFile::find_dynamic(std::int64_t tag) const {
