@@ -67,6 +67,7 @@ struct EditArgs {
     std::string a;
     std::string b;
     bool sync = false;
+    bool in_place = false;
 };
 
 int report_edit(const GlobalOptions& global, const std::string& file, std::string_view action,
@@ -97,6 +98,9 @@ CLI::App* add_edit(CLI::App& cmd, const char* name, const char* help, EditArgs& 
         sub->add_option(names[1], args.b)->required();
     }
     sub->add_flag("--sync", args.sync, "fsync the result before renaming it into place");
+    sub->add_flag("--in-place", args.in_place,
+                  "Patch the file itself instead of writing a copy and renaming it (faster, "
+                  "not atomic: for files nothing else reads yet)");
     return sub;
 }
 
@@ -141,7 +145,8 @@ RunFn setup_elf(CLI::App& cmd, const GlobalOptions& global) {
             edits.remove_needed = {args->a};
             action = "remove-needed";
         }
-        auto result = elf::edit_elf(args->file, edits, elf::WriteMode::Atomic, args->sync);
+        auto mode = args->in_place ? elf::WriteMode::InPlace : elf::WriteMode::Atomic;
+        auto result = elf::edit_elf(args->file, edits, mode, args->sync);
         return report_edit(global, args->file, action, result);
     };
 }
