@@ -53,7 +53,23 @@ class Planner {
     void add_needed();
     void set_runpath();
     void fix_verneed();
+    /// Where the parts of a new segment go.
+    struct Layout {
+        bool grow_str = false;
+        bool move_dyn = false;
+        bool move_phdrs = false;
+        std::uint64_t phdr_size = 0;
+        std::uint64_t dyn_pos = 0;
+        std::size_t dyn_slots = 0;
+        std::uint64_t str_pos = 0;
+        std::uint64_t size = 0;
+        std::uint64_t off = 0;
+        std::uint64_t vaddr = 0;
+        std::uint64_t align = 0;
+    };
     void layout_segment();
+    void update_program_headers(const Layout& l);
+    void emit_segment(const Layout& l);
     std::uint64_t place_segment(std::uint64_t blob_size, std::uint64_t& off,
                                 std::uint64_t& vaddr) const;
     void patch_sections(std::uint64_t strtab_off, std::uint64_t strtab_vaddr, std::uint64_t dyn_off,
@@ -302,83 +318,90 @@ void Planner::patch_sections(std::uint64_t strtab_off, std::uint64_t strtab_vadd
 void Planner::layout_segment() {
     m_ehdr = m_elf.header();
     m_phdrs = m_elf.program_headers();
-    const bool grow_str = m_strtab.size() > m_old_strsz;
-    const bool move_dyn = m_entries.size() + 1 > m_elf.dynamic_slots();
+    Layout l;
+    l.grow_str = m_strtab.size() > m_old_strsz;
+    l.move_dyn = m_entries.size() + 1 > m_elf.dynamic_slots();
     auto null_slot = std::find_if(m_phdrs.begin(), m_phdrs.end(),
                                   [](const auto& p) { return p.p_type == PT_NULL; });
-    const bool move_phdrs = null_slot == m_phdrs.end();
-    if (!move_phdrs) {
+    l.move_phdrs = null_slot == m_phdrs.end();
+    if (!l.move_phdrs) {
         m_phdrs.erase(null_slot);
     }
-    const std::uint64_t phdr_size =
-        (m_phdrs.size() + 1 + (move_phdrs ? kSparePhdrs : 0)) * sizeof(Elf64_Phdr);
-    const std::uint64_t dyn_pos = move_phdrs ? phdr_size : 0;
-    const std::size_t dyn_slots = m_entries.size() + 1 + kSpareDynamicSlots;
-    const std::uint64_t str_pos = dyn_pos + (move_dyn ? dyn_slots * sizeof(Elf64_Dyn) : 0);
-    const std::uint64_t blob_size = str_pos + (grow_str ? m_strtab.size() : 0);
-    std::uint64_t off = 0;
-    std::uint64_t vaddr = 0;
-    const std::uint64_t align = place_segment(blob_size, off, vaddr);
+    l.phdr_size = (m_phdrs.size() + 1 + (l.move_phdrs ? kSparePhdrs : 0)) * sizeof(Elf64_Phdr);
+    l.dyn_pos = l.move_phdrs ? l.phdr_size : 0;
+    l.dyn_slots = m_entries.size() + 1 + kSpareDynamicSlots;
+    l.str_pos = l.dyn_pos + (l.move_dyn ? l.dyn_slots * sizeof(Elf64_Dyn) : 0);
+    l.size = l.str_pos + (l.grow_str ? m_strtab.size() : 0);
+    l.align = place_segment(l.size, l.off, l.vaddr);
     for (auto& d : m_entries) {
-        if (grow_str && d.tag == DT_STRTAB) {
-            d.value = vaddr + str_pos;
-        } else if (grow_str && d.tag == DT_STRSZ) {
+        if (l.grow_str && d.tag == DT_STRTAB) {
+            d.value = l.vaddr + l.str_pos;
+        } else if (l.grow_str && d.tag == DT_STRSZ) {
             d.value = m_strtab.size();
         }
     }
+    update_program_headers(l);
+    emit_segment(l);
+}
+
+void Planner::update_program_headers(const Layout& l) {
     Elf64_Phdr seg{};
     seg.p_type = PT_LOAD;
-    seg.p_flags = PF_R | (move_dyn ? PF_W : 0);
-    seg.p_offset = off;
-    seg.p_vaddr = seg.p_paddr = vaddr;
-    seg.p_filesz = seg.p_memsz = blob_size;
-    seg.p_align = align;
+    seg.p_flags = PF_R | (l.move_dyn ? PF_W : 0);
+    seg.p_offset = l.off;
+    seg.p_vaddr = seg.p_paddr = l.vaddr;
+    seg.p_filesz = seg.p_memsz = l.size;
+    seg.p_align = l.align;
+    // PT_LOAD entries must stay sorted by address; the new one has the highest.
     auto last_load = std::find_if(m_phdrs.rbegin(), m_phdrs.rend(),
                                   [](const auto& p) { return p.p_type == PT_LOAD; });
     m_phdrs.insert(last_load.base(), seg);
     for (auto& p : m_phdrs) {
-        if (p.p_type == PT_PHDR && move_phdrs) {
-            p.p_offset = off;
-            p.p_vaddr = p.p_paddr = vaddr;
-            p.p_filesz = p.p_memsz = phdr_size;
-        } else if (p.p_type == PT_DYNAMIC && move_dyn) {
-            p.p_offset = off + dyn_pos;
-            p.p_vaddr = p.p_paddr = vaddr + dyn_pos;
-            p.p_filesz = p.p_memsz = dyn_slots * sizeof(Elf64_Dyn);
+        if (p.p_type == PT_PHDR && l.move_phdrs) {
+            p.p_offset = l.off;
+            p.p_vaddr = p.p_paddr = l.vaddr;
+            p.p_filesz = p.p_memsz = l.phdr_size;
+        } else if (p.p_type == PT_DYNAMIC && l.move_dyn) {
+            p.p_offset = l.off + l.dyn_pos;
+            p.p_vaddr = p.p_paddr = l.vaddr + l.dyn_pos;
+            p.p_filesz = p.p_memsz = l.dyn_slots * sizeof(Elf64_Dyn);
         }
     }
-    if (move_phdrs) {
+    if (l.move_phdrs) {
         m_phdrs.resize(m_phdrs.size() + kSparePhdrs, Elf64_Phdr{});
     }
+}
+
+void Planner::emit_segment(const Layout& l) {
     std::string phdr_bytes;
     for (const auto& p : m_phdrs) {
         phdr_bytes += bytes_of(p);
     }
     std::string blob;
-    if (move_phdrs) {
+    if (l.move_phdrs) {
         blob += phdr_bytes;
-        m_ehdr.e_phoff = off;
+        m_ehdr.e_phoff = l.off;
         m_ehdr.e_phnum = static_cast<Elf64_Half>(m_phdrs.size());
         m_plan.patches.push_back({0, bytes_of(m_ehdr)});
     } else {
         m_plan.patches.push_back({m_ehdr.e_phoff, phdr_bytes});
     }
-    if (move_dyn) {
-        blob += dynamic_bytes(dyn_slots);
+    if (l.move_dyn) {
+        blob += dynamic_bytes(l.dyn_slots);
     } else {
         emit_in_place();
     }
-    if (grow_str) {
+    if (l.grow_str) {
         blob += m_strtab;
     }
-    patch_sections(grow_str ? off + str_pos : 0, vaddr + str_pos, move_dyn ? off + dyn_pos : 0,
-                   vaddr + dyn_pos);
-    m_plan.append_offset = off;
+    patch_sections(l.grow_str ? l.off + l.str_pos : 0, l.vaddr + l.str_pos,
+                   l.move_dyn ? l.off + l.dyn_pos : 0, l.vaddr + l.dyn_pos);
+    m_plan.append_offset = l.off;
     m_plan.append = std::move(blob);
     m_plan.result.grew = true;
-    m_plan.result.new_size = off + m_plan.append.size();
-    m_plan.result.moved_dynamic = move_dyn;
-    m_plan.result.moved_phdrs = move_phdrs;
+    m_plan.result.new_size = l.off + m_plan.append.size();
+    m_plan.result.moved_dynamic = l.move_dyn;
+    m_plan.result.moved_phdrs = l.move_phdrs;
 }
 
 EditPlan Planner::run() {
