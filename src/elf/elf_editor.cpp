@@ -136,7 +136,13 @@ class TempFile {
 
 } // namespace
 
-EditResult edit_elf(const fs::path& path, const ElfEdits& edits, WriteMode mode, bool sync) {
+EditResult edit_elf(const fs::path& given, const ElfEdits& edits, WriteMode mode, bool sync) {
+    // Rewrite what a symlink points at (as patchelf does), not replace the link with a file.
+    std::error_code ec;
+    const fs::path path = fs::is_symlink(given, ec) ? fs::canonical(given, ec) : given;
+    if (ec) {
+        fail(ErrorKind::InvalidInput, "cannot resolve {}: {}", given.string(), ec.message());
+    }
     FileSource src(path, mode == WriteMode::InPlace);
     ElfFile elf(src);
     EditPlan plan = plan_edits(elf, edits);

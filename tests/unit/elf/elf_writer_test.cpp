@@ -181,6 +181,16 @@ TEST_CASE("atomic rewrite keeps permissions and leaves other links to the old fi
     }
 }
 
+TEST_CASE("a symlink is followed: its target is rewritten, the link stays", "[elf]") {
+    util::ScopedTempDir tmp;
+    test::TinyProject p(tmp.path());
+    REQUIRE(p.ok);
+    fs::create_symlink("libfoo.so", tmp.path() / "libfoo.so.1");
+    edit_elf(tmp.path() / "libfoo.so.1", runpath("$ORIGIN/through/link"));
+    CHECK(fs::is_symlink(tmp.path() / "libfoo.so.1"));
+    CHECK(load_elf_info(tmp.path() / "libfoo.so").runpath == "$ORIGIN/through/link");
+}
+
 TEST_CASE("in-place mode patches the file itself", "[elf]") {
     util::ScopedTempDir tmp;
     test::TinyProject p(tmp.path());
