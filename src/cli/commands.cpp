@@ -24,6 +24,10 @@ constexpr std::array kCommands = {
                 &setup_fetch, true},
     CommandSpec{"store", "Verify, garbage-collect and inspect the store",
                 "cudapkgs store gc --max-size 20G", &setup_store},
+    CommandSpec{"elf", "Show or rewrite ELF RUNPATH/NEEDED (show, set-runpath, ...)",
+                "cudapkgs elf set-runpath lib/libfoo.so '$ORIGIN/../lib'", &setup_elf},
+    CommandSpec{"check", "Check that every DT_NEEDED of ELF files resolves",
+                "cudapkgs check result-lib/ --json", &setup_check},
 };
 
 } // namespace

@@ -36,5 +36,7 @@ RunFn setup_flags(CLI::App&, const GlobalOptions&);
 RunFn setup_cdi(CLI::App&, const GlobalOptions&);
 RunFn setup_fetch(CLI::App&, const GlobalOptions&);
 RunFn setup_store(CLI::App&, const GlobalOptions&);
+RunFn setup_elf(CLI::App&, const GlobalOptions&);
+RunFn setup_check(CLI::App&, const GlobalOptions&);
 
 } // namespace cudapkgs::cli
