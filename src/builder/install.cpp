@@ -360,9 +360,11 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
     }
     Staging staging;
     store::PathLocks locks;
+    // Waiting for another process's locks must not hold the store mutex: that process may
+    // itself wait for a path this process's other build threads hold.
+    locks = ctx.store->lock_paths(paths);
     {
         std::lock_guard guard(*ctx.store_mutex);
-        locks = ctx.store->lock_paths(paths);
         // Another process may have built it while we waited for the lock.
         if (ctx.store->is_valid(StorePath::parse(drv.outputs.at("out")))) {
             return registered_outputs(*ctx.store, drv);
