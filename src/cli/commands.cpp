@@ -13,10 +13,19 @@ constexpr std::array kCommands = {
     CommandSpec{"eval", "Print the value at an attribute path as JSON",
                 "cudapkgs eval cudaPackages_12_8.cudnn.version", &setup_eval},
     CommandSpec{"flags", "Print nvcc gencode flags and CMake architectures for the capabilities",
-                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0",
-                &setup_flags},
-    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json",
-                &setup_version},
+                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0", &setup_flags},
+    CommandSpec{"lock", "Write cudapkgs.lock: manifests, archive hashes, fixups, capabilities",
+                "cudapkgs lock cudaPackages_12_8.cudnn --option allowUnfree true", &setup_lock},
+    CommandSpec{"cache-key", "Print a CI cache key that changes iff the store content would",
+                "cudapkgs cache-key cudaPackages_13_0.cuda_nvcc", &setup_cache_key},
+    CommandSpec{"mirror", "Copy manifests and archives into a local redist tree (mirror sync)",
+                "cudapkgs mirror sync --set cudaPackages_12_8 --dest /srv/cuda-mirror",
+                &setup_mirror},
+    CommandSpec{"manifests", "Download new redistrib manifests from a mirror's index",
+                "cudapkgs manifests update --product cuda --since 12.8", &setup_manifests},
+    CommandSpec{"doctor", "Check driver, host compiler, store and mirror reachability",
+                "cudapkgs doctor --json", &setup_doctor},
+    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json", &setup_version},
     CommandSpec{"cdi", "Write or list a CDI spec for the host's NVIDIA GPUs (Docker, Podman)",
                 "sudo cudapkgs cdi generate && cudapkgs cdi list", &setup_cdi},
     CommandSpec{"fetch", "Download one file, verified (for tests and mirror debugging)",
@@ -32,6 +41,8 @@ constexpr std::array kCommands = {
 
 } // namespace
 
-std::span<const CommandSpec> commands() { return kCommands; }
+std::span<const CommandSpec> commands() {
+    return kCommands;
+}
 
 } // namespace cudapkgs::cli
