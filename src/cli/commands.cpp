@@ -13,7 +13,8 @@ constexpr std::array kCommands = {
     CommandSpec{"eval", "Print the value at an attribute path as JSON",
                 "cudapkgs eval cudaPackages_12_8.cudnn.version", &setup_eval},
     CommandSpec{"flags", "Print nvcc gencode flags and CMake architectures for the capabilities",
-                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0", &setup_flags},
+                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0",
+                &setup_flags},
     CommandSpec{"lock", "Write cudapkgs.lock: manifests, archive hashes, fixups, capabilities",
                 "cudapkgs lock cudaPackages_12_8.cudnn --option allowUnfree true", &setup_lock},
     CommandSpec{"cache-key", "Print a CI cache key that changes iff the store content would",
@@ -25,7 +26,8 @@ constexpr std::array kCommands = {
                 "cudapkgs manifests update --product cuda --since 12.8", &setup_manifests},
     CommandSpec{"doctor", "Check driver, host compiler, store and mirror reachability",
                 "cudapkgs doctor --json", &setup_doctor},
-    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json", &setup_version},
+    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json",
+                &setup_version},
     CommandSpec{"cdi", "Write or list a CDI spec for the host's NVIDIA GPUs (Docker, Podman)",
                 "sudo cudapkgs cdi generate && cudapkgs cdi list", &setup_cdi},
     CommandSpec{"fetch", "Download one file, verified (for tests and mirror debugging)",
@@ -41,8 +43,6 @@ constexpr std::array kCommands = {
 
 } // namespace
 
-std::span<const CommandSpec> commands() {
-    return kCommands;
-}
+std::span<const CommandSpec> commands() { return kCommands; }
 
 } // namespace cudapkgs::cli

@@ -144,9 +144,9 @@ EvalContext make_eval_context(const GlobalOptions& global) {
     ctx.system = system_of(global);
     ctx.store_dir = store_dir(global);
     ctx.mirrors = mirrors_of(global);
-    ctx.catalog =
-        std::make_unique<pkgset::Catalog>(manifest::load_manifest_dirs(manifest_dirs(global)),
-                                          fixups::FixupSet::load(fixup_dirs(global)));
+    ctx.catalog = std::make_unique<pkgset::Catalog>(
+        manifest::load_manifest_dirs(manifest_dirs(global)),
+        fixups::FixupSet::load(fixup_dirs(global)));
     pkgset::Instance base{ctx.config, ctx.system, {}, {}};
     // Config overlays first, then --overlay files, each applied in order.
     std::vector<std::string> overlay_files = ctx.config.overlays;

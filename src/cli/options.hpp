@@ -19,12 +19,13 @@ struct GlobalOptions {
     std::vector<std::string> mirrors;                         ///< --mirror
     std::string cacert;                                       ///< --cacert
     bool offline = false;
-    bool frozen = false;   ///< --frozen (or CUDAPKGS_FROZEN=1): the lock file must match
-    std::string lock_file; ///< --lock FILE; empty = ./cudapkgs.lock
-    int jobs = 0;          ///< 0 = number of CPUs
+    int jobs = 0; ///< 0 = number of CPUs
     bool json = false;
     int verbose = 0;
     bool quiet = false;
+
+    bool frozen = false;   ///< --frozen (or CUDAPKGS_FROZEN=1): the lock file must match
+    std::string lock_file; ///< --lock FILE; empty = ./cudapkgs.lock
 };
 
 } // namespace cudapkgs::cli
