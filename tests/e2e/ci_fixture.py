@@ -70,7 +70,12 @@ class World:
         self.manifests = write_manifests(self.mirror_src, os.path.join(self.tmp, "manifests"))
         self.root = served_mirror(self.mirror_src, os.path.join(self.tmp, "served"))
         self.store = os.path.join(self.tmp, "store")
-        self.env = harness.clean_env(CUDAPKGS_FETCH_BACKOFF_MS=10, CUDAPKGS_FETCH_RETRIES=2)
+        # The fixture packages are under the CUDA EULA: accept exactly that licence.
+        self.config = os.path.join(self.tmp, "config.json")
+        with open(self.config, "w", encoding="utf-8") as f:
+            json.dump({"allowUnfreeLicenses": ["CUDA EULA"]}, f)
+        self.env = harness.clean_env(CUDAPKGS_FETCH_BACKOFF_MS=10, CUDAPKGS_FETCH_RETRIES=2,
+                                     CUDAPKGS_CONFIG=self.config)
 
     def args(self, mirror_url, *extra):
         return ["--manifests", self.manifests, "--store", self.store, "--mirror", mirror_url,

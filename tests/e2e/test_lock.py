@@ -45,7 +45,7 @@ def scenario(world):
     check(archive in lock["archives"], f"archives: {list(lock['archives'])}")
     check(lock["sets"]["cudaPackages_13_0"]["forwardCompat"] in (True, False), "forwardCompat")
     check(set(lock["packages"]) == set(ATTRS), f"packages: {list(lock['packages'])}")
-    check(lock["licenses"] == {"allowUnfree": False, "allowUnfreeLicenses": []}, "licences")
+    check(lock["licenses"] == {"allowUnfree": False, "allowUnfreeLicenses": ["CUDA EULA"]}, "licences")
 
     # The lock is stable: writing it again changes nothing.
     run(*lock_args(world), "lock", *ATTRS, "-o", lock_path, env=env)
@@ -67,7 +67,9 @@ def scenario(world):
     shutil.copy(lock_path, os.path.join(cwd_dir, "cudapkgs.lock"))
     code, out, err = harness_run_in(cwd_dir, [*lock_args(world), "--frozen", "list"], env)
     check(code == 0, f"--frozen with ./cudapkgs.lock: exit {code}: {err}")
-    code, out, err = harness_run_in(world.tmp, [*lock_args(world), "--frozen", "list"], env)
+    empty_dir = world.path("no-lock-here")
+    os.makedirs(empty_dir)
+    code, out, err = harness_run_in(empty_dir, [*lock_args(world), "--frozen", "list"], env)
     check(code == 3 and "does not exist" in err, f"--frozen without a lock: {code} {err}")
 
     drift(world, lock, lock_path)
