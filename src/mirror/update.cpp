@@ -125,8 +125,17 @@ UpdateReport update_manifests(const UpdateOptions& options) {
     if (options.since) {
         since = version::Version::parse(*options.since);
     }
+    if (options.fetch.offline && fetch::url_scheme(options.mirror) != "file") {
+        throw Error(ErrorKind::Fetch,
+                    fmt::format("cannot read the index of {} in offline mode (network access "
+                                "is off)",
+                                fetch::redact_url(options.mirror)))
+            .add_note("run 'cudapkgs mirror sync --dest DIR' while online, then pass "
+                      "--mirror file://DIR");
+    }
     UpdateReport report;
     std::vector<Pending> pending;
+    std::optional<Error> first_error;
     for (const auto& product : products) {
         std::string base = options.mirror + "/" + product + "/redist";
         ProductListing listing{product, {}, {}};
@@ -137,6 +146,9 @@ UpdateReport update_manifests(const UpdateOptions& options) {
                 throw e.add_note(fmt::format("while reading the index of product '{}'", product));
             }
             listing.note = e.what();
+            if (!first_error) {
+                first_error = e;
+            }
             spdlog::warn("skipping product {}: {}", product, e.what());
         }
         std::erase_if(listing.versions, [&](const std::string& v) {
@@ -158,6 +170,11 @@ UpdateReport update_manifests(const UpdateOptions& options) {
             pending.push_back({std::move(info), std::move(text)});
         }
         report.products.push_back(std::move(listing));
+    }
+    if (first_error && first_error->kind() == ErrorKind::Fetch &&
+        std::all_of(report.products.begin(), report.products.end(),
+                    [](const ProductListing& l) { return !l.note.empty(); })) {
+        throw *first_error; // not one index could be read: the mirror, not the products
     }
     for (auto& p : pending) {
         fs::create_directories(fs::path(p.info.path).parent_path());

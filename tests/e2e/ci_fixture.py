@@ -23,10 +23,10 @@ def skip(reason):
     sys.exit(77)
 
 
-def build_mirror():
+def build_mirror(packages=PACKAGES, name="mirror-ci"):
     """The cached fixture mirror (NVIDIA layout); exits 77 without a CUDA 13.0 install."""
-    out = os.path.join(harness.BINARY_DIR, "mirror-ci")
-    proc = subprocess.run([sys.executable, MAKE_MIRROR, "--out", out, "--only", ",".join(PACKAGES)],
+    out = os.path.join(harness.BINARY_DIR, name)
+    proc = subprocess.run([sys.executable, MAKE_MIRROR, "--out", out, "--only", ",".join(packages)],
                           capture_output=True, text=True)
     if proc.returncode == 77:
         skip("no pip-wheel CUDA install at /usr/local/cuda for the fixture mirror")
@@ -35,11 +35,11 @@ def build_mirror():
     return out
 
 
-def write_manifests(mirror, dest):
-    """`dest`/cuda/redistrib_13.0.2.json (the fixture's, trimmed to PACKAGES) and a sets.json."""
+def write_manifests(mirror, dest, packages=PACKAGES):
+    """`dest`/cuda/redistrib_13.0.2.json (the fixture's, trimmed to `packages`) and a sets.json."""
     with open(os.path.join(mirror, "cuda", "redist", "redistrib_13.0.2.json"), encoding="utf-8") as f:
         manifest = json.load(f)
-    trimmed = {k: v for k, v in manifest.items() if k.startswith("release_") or k in PACKAGES}
+    trimmed = {k: v for k, v in manifest.items() if k.startswith("release_") or k in packages}
     os.makedirs(os.path.join(dest, "cuda"), exist_ok=True)
     with open(os.path.join(dest, "cuda", "redistrib_13.0.2.json"), "w", encoding="utf-8") as f:
         json.dump(trimmed, f, indent=2)
@@ -50,12 +50,11 @@ def write_manifests(mirror, dest):
     return dest
 
 
-def served_mirror(mirror, dest):
-    """A copy of the fixture's cuda/redist tree holding only the trimmed manifest (what the
-    HTTP server serves)."""
+def served_mirror(mirror, dest, packages=PACKAGES):
+    """A copy of the fixture's archives in NVIDIA's layout (what the HTTP server serves)."""
     redist = os.path.join(dest, "cuda", "redist")
     os.makedirs(redist, exist_ok=True)
-    for pname in PACKAGES:
+    for pname in packages:
         shutil.copytree(os.path.join(mirror, "cuda", "redist", pname), os.path.join(redist, pname),
                         dirs_exist_ok=True)
     return dest
@@ -64,11 +63,13 @@ def served_mirror(mirror, dest):
 class World:
     """Temporary directories, the served mirror and the CLI arguments that point at them."""
 
-    def __init__(self):
-        self.mirror_src = build_mirror()
+    def __init__(self, packages=PACKAGES, mirror_name="mirror-ci"):
+        self.packages = packages
+        self.mirror_src = build_mirror(packages, mirror_name)
         self.tmp = tempfile.mkdtemp(prefix="cudapkgs-ci-e2e-")
-        self.manifests = write_manifests(self.mirror_src, os.path.join(self.tmp, "manifests"))
-        self.root = served_mirror(self.mirror_src, os.path.join(self.tmp, "served"))
+        self.manifests = write_manifests(self.mirror_src, os.path.join(self.tmp, "manifests"),
+                                         packages)
+        self.root = served_mirror(self.mirror_src, os.path.join(self.tmp, "served"), packages)
         self.store = os.path.join(self.tmp, "store")
         # The fixture packages are under the CUDA EULA: accept exactly that licence.
         self.config = os.path.join(self.tmp, "config.json")
