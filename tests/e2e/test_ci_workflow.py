@@ -22,9 +22,12 @@ STEPS = os.path.join(harness.SOURCE_DIR, "docs", "ci", "steps.sh")
 
 
 def has_command(name):
+    """Whether `cudapkgs NAME --help` shows NAME's own usage (an unknown name shows the main
+    help and still exits 0, so the exit code alone says nothing)."""
     proc = subprocess.run([harness.BIN, name, "--help"], capture_output=True, text=True,
                           env=harness.clean_env())
-    return proc.returncode == 0, (proc.stderr or proc.stdout).strip()
+    found = proc.returncode == 0 and f"Usage: cudapkgs {name} " in proc.stdout
+    return found, "no such command" if proc.returncode == 0 else proc.stderr.strip()
 
 
 def steps(step, env, cwd):
