@@ -5,12 +5,15 @@ mirror findings, --offline, and exit 0 whatever it finds."""
 
 import json
 import os
+import shutil
+import sqlite3
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ci_fixture  # noqa: E402
 import harness  # noqa: E402
 import mirror_server  # noqa: E402
+import test_store_cli  # noqa: E402
 from harness import check, run  # noqa: E402
 
 NAMES = ["manifests", "driver", "compiler", "store", "mirror"]
@@ -82,6 +85,19 @@ def scenario(world, server, url):
     open(bogus, "w").close()
     result, checks = doctor(world, "--mirror", url, "--store", bogus)
     check(checks["store"]["status"] == "fail", f"bogus store: {checks['store']}")
+
+    # A registered path whose directory vanished: fail, naming the count.
+    store = world.path("broken-store")
+    run("--store", store, "store", "ls", env=world.env)
+    db = sqlite3.connect(os.path.join(store, ".cudapkgs", "db.sqlite"))
+    gone = test_store_cli.make_path(store, db, "gone-1.0", {"a": "x"})
+    test_store_cli.make_path(store, db, "kept-1.0", {"a": "y"})
+    db.close()
+    shutil.rmtree(os.path.join(store, gone))
+    result, checks = doctor(world, "--mirror", url, "--store", store)
+    details = checks["store"]["details"]
+    check(checks["store"]["status"] == "fail" and details["paths"] == 2 and details["broken"] == 1,
+          f"broken store: {checks['store']}")
 
     # Bad manifests: reported as a failed check, exit still 0.
     code, out, err = run("--manifests", world.path("nope"), "--mirror", url, "doctor",
