@@ -85,6 +85,13 @@ def evaluation(world):
         validate("lock-file", json.load(f), "cudapkgs.lock")
     run_json("lock", *m, "--json", "--frozen", "--lock", lock_path, "lock", env=env)
     run_json("cache-key", *m, "--json", "cache-key", "cudaPackages_13_0.cuda_cccl", env=env)
+    run_json("show-derivation", *m, "--json", "show-derivation", "cudaPackages_13_0.cuda_cccl",
+             env=env)
+    mirror = ["--mirror", "file://" + world.root]
+    run_json("build-dry-run", *m, *mirror, "--json", "build", "--dry-run",
+             "cudaPackages_13_0.cuda_crt", env=env)
+    run_json("build", *m, *mirror, "--json", "build", "--no-link", "--progress", "none",
+             "cudaPackages_13_0.cuda_crt", env=env)
 
 
 def ci_commands(world):

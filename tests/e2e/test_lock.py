@@ -74,6 +74,7 @@ def scenario(world):
 
     drift(world, lock, lock_path)
     cache_keys(world, lock_path)
+    frozen_build(world, lock_path)
 
 
 def harness_run_in(cwd, args, env):
@@ -140,6 +141,31 @@ def cache_keys(world, lock_path):
     check(key(None, *ATTRS, store=world.path("other-store")) == k1, "store dir in key")
     check(key(world.path("manifests-edited"), *ATTRS) != k1, "an archive change keeps the key")
     check(key(None, "cudaPackages_13_0.cuda_cudart") != k1, "fewer packages, same key")
+
+
+def frozen_build(world, lock_path):
+    """`--frozen build`: passes with the lock, fails on drift before anything is fetched."""
+    code, out, _ = run("build", "--help", env=world.env)
+    if "Usage: cudapkgs build " not in out:
+        print("note: 'cudapkgs build' not in this binary; frozen build not checked")
+        return
+    mirror = ["--mirror", "file://" + world.root, "--offline"]
+    build = ["build", "--no-link", "--progress", "none"]
+    code, out, err = run(*lock_args(world, None, "--frozen", "--lock", lock_path, *mirror), *build,
+                         "cudaPackages_13_0.cuda_cudart", env=world.env)
+    check(code == 0 and out.strip(), f"frozen build: exit {code}: {err}")
+    edited_store = world.path("store-edited")
+    code, out, err = run("--manifests", world.path("manifests-edited"), "--store", edited_store,
+                         "--frozen", "--lock", lock_path, *mirror, *build,
+                         "cudaPackages_13_0.cuda_cudart", env=world.env)
+    check(code == 3 and "upstream archive changed" in err, f"frozen build on drift: {code} {err}")
+    built = [n for n in os.listdir(edited_store) if not n.startswith(".")] \
+        if os.path.isdir(edited_store) else []
+    check(built == [], f"frozen build on drift built {built}")
+    code, out, err = run(*lock_args(world, None, "--frozen", "--lock", lock_path, *mirror), *build,
+                         "cudaPackages_13_0.cuda_crt", env=world.env)
+    check(code == 3 and "cudaPackages_13_0.cuda_crt is not in the lock file" in err,
+          f"frozen build of an unlocked package: {code} {err}")
 
 
 if __name__ == "__main__":

@@ -50,8 +50,10 @@ class Mirror:
         self.server.state.set_faults(dict(faults, reset=True))
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
 
 
 def sync(world, mirror_url, dest, *extra, json_out=True):
@@ -76,6 +78,7 @@ def main():
         only_package(world, mirror)
         as_mirror(world, dest, archives)
         offline(world, mirror, dest, archives)
+        offline_build(world, mirror, dest)
     finally:
         mirror.stop()
         world.cleanup()
@@ -205,6 +208,21 @@ def offline(world, mirror, dest, archives):
     os.remove(os.path.join(partial, missing))
     code, result, err = sync(world, "file://" + partial, world.path("dest-partial"), "--offline")
     check(code == 4 and missing in err, f"offline, archive missing: exit {code}: {err}")
+
+
+def offline_build(world, mirror, dest):
+    """The synced directory is all a build needs: the server is stopped, the network off."""
+    code, out, _ = run("build", "--help", env=world.env)
+    if "Usage: cudapkgs build " not in out:
+        print("note: 'cudapkgs build' not in this binary; offline build not checked")
+        return
+    mirror.stop()
+    code, out, err = run("--manifests", world.manifests, "--store", world.store, "--offline",
+                         "--mirror", "file://" + dest, "build", "--no-link", "--progress", "none",
+                         f"{SET}.cuda_cudart", f"{SET}.cuda_cccl", env=world.env)
+    check(code == 0, f"offline build from the synced mirror: exit {code}: {err}")
+    paths = out.split()
+    check(paths and all(os.path.isdir(p) for p in paths), f"store paths: {out}")
 
 
 if __name__ == "__main__":
