@@ -73,7 +73,13 @@ TEST_CASE("lock: diff names what drifted", "[lock]") {
     current["sets"]["cudaPackages_12_8"]["capabilities"] = json::array({"8.9"});
     current["licenses"]["allowUnfree"] = false;
     current["aliases"]["cudaPackages"] = "cudaPackages_13_0";
+    current["overlays"] = json::array({{{"path", "o.json"}, {"sha256", std::string(64, 'c')}}});
+    current["fixups"]["cuda_cudart"] = std::string(64, 'd');
+    current["packages"]["cudaPackages_12_8.cuda_cudart"]["outPaths"]["out"] = "x-cuda_cudart";
     auto drift = lock::diff_locks(locked, current);
+    CHECK(mentions(drift, "overlays changed: (none) → o.json (sha256 cccc"));
+    CHECK(mentions(drift, "fixup cuda_cudart "));
+    CHECK(mentions(drift, "store path of cudaPackages_12_8.cuda_cudart (out) changed: "));
     CHECK(mentions(drift, "upstream archive changed: " + archive + " old sha256 " +
                               locked["archives"][archive]["sha256"].get<std::string>() + " new " +
                               std::string(64, 'a')));
