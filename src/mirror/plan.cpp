@@ -11,7 +11,10 @@ namespace cudapkgs::mirror {
 namespace {
 
 void add_manifests(SyncPlan& plan, const pkgset::Catalog& catalog, const pkgset::PackageSet& set) {
-    for (const auto& [product, version] : set.manifest_versions()) {
+    for (const auto& entry : set.manifest_versions()) {
+        // Named copies: clang 14 cannot capture structured bindings in lambdas.
+        const std::string& product = entry.first;
+        const std::string& version = entry.second;
         const manifest::Manifest* m = catalog.manifests().find(product, version);
         if (m == nullptr) {
             continue;

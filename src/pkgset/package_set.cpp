@@ -300,10 +300,10 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
                                                     m_redist_system, fmt::join(have, ", ")));
     } else if (chosen->flat) {
         const auto& a = *chosen->flat;
-        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform};
+        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform, {}};
     } else if (auto v = chosen->variants.find(major); v != chosen->variants.end()) {
         const auto& a = v->second;
-        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform};
+        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform, {}};
     } else {
         bool all_older =
             std::all_of(chosen->variants.begin(), chosen->variants.end(),
