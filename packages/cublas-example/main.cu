@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 // C = A * B with cublasSgemm (plus a tiny kernel of our own), checked on the host.
-#include <cublas_v2.h>
-#include <cuda_runtime.h>
-
 #include <cmath>
 #include <cstdio>
+#include <cublas_v2.h>
+#include <cuda_runtime.h>
 #include <vector>
 
 namespace {
@@ -35,7 +34,9 @@ bool blas_ok(cublasStatus_t status, const char* what) {
     return true;
 }
 
-float value(int i, float scale) { return scale * static_cast<float>(i % 13 - 6); }
+float value(int i, float scale) {
+    return scale * static_cast<float>(i % 13 - 6);
+}
 
 } // namespace
 
@@ -81,8 +82,7 @@ int main() {
         }
     }
     if (max_error > 1e-3) {
-        std::printf("cublas-example: sgemm %dx%dx%d max error %f, FAILED\n", kM, kN, kK,
-                    max_error);
+        std::printf("cublas-example: sgemm %dx%dx%d max error %f, FAILED\n", kM, kN, kK, max_error);
         return 1;
     }
     std::printf("cublas-example: sgemm %dx%dx%d max error %f, OK\n", kM, kN, kK, max_error);

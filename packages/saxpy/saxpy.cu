@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: MIT
 // y = a*x + y on the GPU for N floats, then checked on the host.
-#include <cuda_runtime.h>
-
 #include <cmath>
 #include <cstdio>
+#include <cuda_runtime.h>
 #include <vector>
 
 namespace {
@@ -44,8 +43,7 @@ int main() {
         return 2;
     }
     saxpy<<<(kN + 255) / 256, 256>>>(kN, kA, dx, dy);
-    if (!check(cudaGetLastError(), "kernel launch") ||
-        !check(cudaDeviceSynchronize(), "kernel") ||
+    if (!check(cudaGetLastError(), "kernel launch") || !check(cudaDeviceSynchronize(), "kernel") ||
         !check(cudaMemcpy(y.data(), dy, bytes, cudaMemcpyDeviceToHost), "copy back")) {
         return 2;
     }
@@ -54,8 +52,8 @@ int main() {
 
     float max_error = 0.0f;
     for (int i = 0; i < kN; ++i) {
-        const float expected = kA * (static_cast<float>(i % 1000) * 0.5f) +
-                               (1.0f + static_cast<float>(i % 7));
+        const float expected =
+            kA * (static_cast<float>(i % 1000) * 0.5f) + (1.0f + static_cast<float>(i % 7));
         max_error = std::fmax(max_error, std::fabs(y[i] - expected));
     }
     if (max_error > 1e-5f) {

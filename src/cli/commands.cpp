@@ -13,19 +13,24 @@ constexpr std::array kCommands = {
     CommandSpec{"eval", "Print the value at an attribute path as JSON",
                 "cudapkgs eval cudaPackages_12_8.cudnn.version", &setup_eval},
     CommandSpec{"flags", "Print nvcc gencode flags and CMake architectures for the capabilities",
-                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0",
-                &setup_flags},
-    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json",
-                &setup_version},
+                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0", &setup_flags},
+    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json", &setup_version},
     CommandSpec{"cdi", "Write or list a CDI spec for the host's NVIDIA GPUs (Docker, Podman)",
                 "sudo cudapkgs cdi generate && cudapkgs cdi list", &setup_cdi},
     CommandSpec{"fetch", "Download one file, verified (for tests and mirror debugging)",
                 "cudapkgs fetch https://host/a.tar.xz --sha256 HEX --size N -o a.tar.xz",
                 &setup_fetch, true},
+    CommandSpec{"gpu-info", "Show what the CUDA driver reports (debugging testers)",
+                "cudapkgs gpu-info --json", &setup_gpu_info, true},
+    CommandSpec{"build-source", "Build one source package against an explicit toolkit",
+                "cudapkgs build-source packages/saxpy --toolkit-part DIR... -o out",
+                &setup_build_source, true},
 };
 
 } // namespace
 
-std::span<const CommandSpec> commands() { return kCommands; }
+std::span<const CommandSpec> commands() {
+    return kCommands;
+}
 
 } // namespace cudapkgs::cli

@@ -35,5 +35,7 @@ RunFn setup_eval(CLI::App&, const GlobalOptions&);
 RunFn setup_flags(CLI::App&, const GlobalOptions&);
 RunFn setup_cdi(CLI::App&, const GlobalOptions&);
 RunFn setup_fetch(CLI::App&, const GlobalOptions&);
+RunFn setup_gpu_info(CLI::App&, const GlobalOptions&);
+RunFn setup_build_source(CLI::App&, const GlobalOptions&);
 
 } // namespace cudapkgs::cli
