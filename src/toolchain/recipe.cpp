@@ -69,6 +69,9 @@ void parse_src(SourceRecipe& r, const json& doc, const fs::path& base_dir,
         return;
     }
     r.src_path = (base_dir / get_string(src, "path", origin, true)).lexically_normal();
+    if (r.src_path.filename().empty()) {
+        r.src_path = r.src_path.parent_path(); // "dir/." normalises to "dir/"
+    }
 }
 
 void parse_build(SourceRecipe& r, const json& doc, const std::string& origin) {

@@ -12,11 +12,11 @@ namespace cudapkgs::toolchain {
 
 /// What to run. The environment is exactly `env` ("NAME=value" entries): nothing is inherited.
 struct ProcessSpec {
-    std::vector<std::string> argv;  ///< argv[0] is a path or a name looked up in env's PATH
-    std::vector<std::string> env;   ///< the child's whole environment
-    std::filesystem::path cwd;      ///< empty = the current directory
-    std::filesystem::path log_file; ///< stdout+stderr appended here; empty = captured in output
-    double timeout_seconds = 0;     ///< > 0: SIGKILL after this long (timed_out is set)
+    std::vector<std::string> argv{};  ///< argv[0] is a path or a name looked up in env's PATH
+    std::vector<std::string> env{};   ///< the child's whole environment
+    std::filesystem::path cwd{};      ///< empty = the current directory
+    std::filesystem::path log_file{}; ///< stdout+stderr appended here; empty = captured in output
+    double timeout_seconds = 0;       ///< > 0: SIGKILL after this long (timed_out is set)
 };
 
 /// How it ended.
