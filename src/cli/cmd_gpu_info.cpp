@@ -24,6 +24,9 @@ void print_text(const toolchain::GpuStatus& status) {
         print_line(fmt::format("driver version: {} (CUDA {})", status.driver_version,
                                status.driver_cuda_version()));
     }
+    if (status.driver_library.empty()) {
+        return; // no driver: the reason goes to stderr
+    }
     print_line(fmt::format("devices:        {}", status.device_count));
     for (const auto& d : status.devices) {
         print_line(fmt::format("  {}: {} (compute capability {})", d.ordinal, d.name,
