@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <unordered_map>
 
 namespace cudapkgs::toolchain {
 
@@ -16,10 +17,27 @@ class Merger {
   public:
     Merger(const fs::path& dest, const LogSink& log) : m_dest(dest), m_log(log) {}
 
+    /// First pass: how many roots have an entry at each relative path.
+    void count_entries(const fs::path& root) {
+        for (const auto& e : fs::recursive_directory_iterator(root)) {
+            ++m_providers[e.path().lexically_relative(root).string()];
+        }
+    }
     void merge_root(const fs::path& root) { merge_dir(root, root, {}); }
     MergeReport take() { return std::move(m_report); }
 
   private:
+    /// A directory below the top level that only one root provides becomes one symlink
+    /// (include/cccl: one link instead of ~1700). Top-level directories stay real, so
+    /// nvcc's $(_HERE_) is the view's bin/ and every root can add to include/ and lib/.
+    bool can_fold(const fs::path& rel) const {
+        if (std::distance(rel.begin(), rel.end()) < 2) {
+            return false;
+        }
+        auto it = m_providers.find(rel.string());
+        return it != m_providers.end() && it->second == 1;
+    }
+
     void merge_dir(const fs::path& root, const fs::path& dir, const fs::path& rel) {
         std::vector<fs::directory_entry> entries;
         for (const auto& e : fs::directory_iterator(dir)) {
@@ -43,6 +61,11 @@ class Merger {
                 return;
             }
             conflict(rel, target, entry.path());
+            return;
+        }
+        if (is_real_dir && can_fold(rel)) {
+            fs::create_directory_symlink(link_value(root, entry, rel), target);
+            ++m_report.links;
             return;
         }
         if (is_real_dir) {
@@ -103,6 +126,7 @@ class Merger {
 
     fs::path m_dest;
     const LogSink& m_log;
+    std::unordered_map<std::string, int> m_providers;
     MergeReport m_report;
 };
 
@@ -121,6 +145,9 @@ MergeReport make_merged_toolkit(const std::vector<fs::path>& roots, const fs::pa
             fail(ErrorKind::BuildFailed, "merged toolkit: {} is not empty", dest.string());
         }
         Merger merger(dest, log);
+        for (const auto& root : roots) {
+            merger.count_entries(root);
+        }
         for (const auto& root : roots) {
             merger.merge_root(root);
         }

@@ -27,9 +27,11 @@ struct MergeReport {
     std::vector<MergeConflict> conflicts;
 };
 
-/// Joins `roots` into `dest` (created if absent; must not contain entries of its own): every
-/// directory is a real directory merged recursively, every file a symlink to the root's file
-/// (relative when both sit under one parent, so a moved store keeps working). A symlink inside
+/// Joins `roots` into `dest` (created if absent; must not contain entries of its own): top-level
+/// directories and directories several roots provide are real directories merged recursively;
+/// a deeper directory only one root provides is one symlink to it (include/cccl); every file is
+/// a symlink to the root's file (relative when both sit under one parent, so a moved store
+/// keeps working). A symlink inside
 /// a root whose target stays inside that root is copied as is (lib64 -> lib keeps pointing at
 /// the merged lib); other symlinks point at the root's entry. On a conflict the first root
 /// wins and the conflict is logged and reported. When the view has lib/ and no lib64, lib64 ->

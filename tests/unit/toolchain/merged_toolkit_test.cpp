@@ -30,6 +30,9 @@ TEST_CASE("make_merged_toolkit joins trees with symlinks, first wins", "[toolcha
     put(b / "lib/libcudart.so.13", "lib");
     fs::create_symlink("libcudart.so.13", b / "lib/libcudart.so");
     fs::create_symlink("/etc/hostname", b / "lib/escaping");
+    put(b / "lib/cmake/cccl/cccl-config.cmake", "cfg");
+    put(a / "include/crt/a.h", "a");
+    put(b / "include/crt/b.h", "b");
 
     std::vector<std::string> logged;
     const auto view = tmp.path() / "store/ccc-toolkit";
@@ -48,6 +51,12 @@ TEST_CASE("make_merged_toolkit joins trees with symlinks, first wins", "[toolcha
     CHECK(util::read_file(view / "lib/libcudart.so") == "lib");
     CHECK(fs::equivalent(view / "lib/escaping", "/etc/hostname"));
     CHECK(fs::read_symlink(view / "lib64") == "lib");
+    // Only b has lib/cmake: one link for the whole directory. Both have include/crt: merged.
+    CHECK(fs::is_symlink(view / "lib/cmake"));
+    CHECK(util::read_file(view / "lib/cmake/cccl/cccl-config.cmake") == "cfg");
+    CHECK_FALSE(fs::is_symlink(view / "include/crt"));
+    CHECK(util::read_file(view / "include/crt/b.h") == "b");
+    CHECK_FALSE(fs::is_symlink(view / "bin"));
 
     REQUIRE(report.conflicts.size() == 1);
     CHECK(report.conflicts[0].relative == "include/shared.h");
