@@ -4,7 +4,7 @@
 /usr/local/cuda hidden (a tmpfs over it in a private mount namespace), then checked with
 cuobjdump: exactly the configured SASS architectures, PTX only for the last one and only with
 forward compat. Skips (77) without nvcc, cuobjdump or a mount namespace."""
-import glob
+import json
 import os
 import re
 import shutil
@@ -92,7 +92,8 @@ def main():
     env = clean_env()
 
     code, out, err = run("--json", "flags", "cudaPackages_13_0")
-    import json
+    if not check(code == 0, f"cudapkgs flags failed: {err}"):
+        finish()
     defaults = [a.removeprefix("sm_") for a in json.loads(out)["realArches"]]
     defaults = [d[:-1] + "." + d[-1] for d in defaults]  # 75 -> 7.5, 121 -> 12.1
     check(defaults == ["7.5", "8.0", "8.6", "8.9", "9.0", "10.0", "10.3", "12.0", "12.1"],
