@@ -12,14 +12,28 @@ constexpr std::array kCommands = {
                 "cudapkgs list cudaPackages_12_8", &setup_list},
     CommandSpec{"eval", "Print the value at an attribute path as JSON",
                 "cudapkgs eval cudaPackages_12_8.cudnn.version", &setup_eval},
+    CommandSpec{"build", "Build packages into the store and print their store paths",
+                "cudapkgs build cudaPackages_13_0.cudnn --option allowUnfree true",
+                &setup_build},
+    CommandSpec{"show-derivation", "Print every input of a package's store path as JSON",
+                "cudapkgs show-derivation cudaPackages_12_8.libcublas --option allowUnfree true",
+                &setup_show_derivation},
     CommandSpec{"flags", "Print nvcc gencode flags and CMake architectures for the capabilities",
-                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0", &setup_flags},
-    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json", &setup_version},
+                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0",
+                &setup_flags},
+    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json",
+                &setup_version},
     CommandSpec{"cdi", "Write or list a CDI spec for the host's NVIDIA GPUs (Docker, Podman)",
                 "sudo cudapkgs cdi generate && cudapkgs cdi list", &setup_cdi},
     CommandSpec{"fetch", "Download one file, verified (for tests and mirror debugging)",
                 "cudapkgs fetch https://host/a.tar.xz --sha256 HEX --size N -o a.tar.xz",
                 &setup_fetch, true},
+    CommandSpec{"store", "Verify, garbage-collect and inspect the store",
+                "cudapkgs store gc --max-size 20G", &setup_store},
+    CommandSpec{"elf", "Show or rewrite ELF RUNPATH/NEEDED (show, set-runpath, ...)",
+                "cudapkgs elf set-runpath lib/libfoo.so '$ORIGIN/../lib'", &setup_elf},
+    CommandSpec{"check", "Check that every DT_NEEDED of ELF files resolves",
+                "cudapkgs check result-lib/ --json", &setup_check},
     CommandSpec{"gpu-info", "Show what the CUDA driver reports (debugging testers)",
                 "cudapkgs gpu-info --json", &setup_gpu_info, true},
     CommandSpec{"build-source", "Build one source package against an explicit toolkit",
@@ -29,8 +43,6 @@ constexpr std::array kCommands = {
 
 } // namespace
 
-std::span<const CommandSpec> commands() {
-    return kCommands;
-}
+std::span<const CommandSpec> commands() { return kCommands; }
 
 } // namespace cudapkgs::cli

@@ -33,8 +33,13 @@ RunFn setup_version(CLI::App&, const GlobalOptions&);
 RunFn setup_list(CLI::App&, const GlobalOptions&);
 RunFn setup_eval(CLI::App&, const GlobalOptions&);
 RunFn setup_flags(CLI::App&, const GlobalOptions&);
+RunFn setup_build(CLI::App&, const GlobalOptions&);
+RunFn setup_show_derivation(CLI::App&, const GlobalOptions&);
 RunFn setup_cdi(CLI::App&, const GlobalOptions&);
 RunFn setup_fetch(CLI::App&, const GlobalOptions&);
+RunFn setup_store(CLI::App&, const GlobalOptions&);
+RunFn setup_elf(CLI::App&, const GlobalOptions&);
+RunFn setup_check(CLI::App&, const GlobalOptions&);
 RunFn setup_gpu_info(CLI::App&, const GlobalOptions&);
 RunFn setup_build_source(CLI::App&, const GlobalOptions&);
 

@@ -63,6 +63,18 @@ std::vector<fs::path> manifest_dirs(const GlobalOptions& global) {
     return {fs::path(CUDAPKGS_SOURCE_DIR) / "manifests"};
 }
 
+std::vector<fs::path> fixup_dirs(const GlobalOptions& global) {
+    if (!global.fixups.empty()) {
+        return {global.fixups.begin(), global.fixups.end()};
+    }
+    fs::path installed = executable_dir() / ".." / "share" / "cudapkgs" / "fixups";
+    std::error_code ec;
+    if (fs::is_directory(installed, ec)) {
+        return {installed.lexically_normal()};
+    }
+    return {fs::path(CUDAPKGS_SOURCE_DIR) / "fixups"};
+}
+
 std::string store_dir(const GlobalOptions& global) {
     std::string dir = global.store;
     if (dir.empty()) {
@@ -122,9 +134,17 @@ EvalContext make_eval_context(const GlobalOptions& global) {
     ctx.system = system_of(global);
     ctx.store_dir = store_dir(global);
     ctx.mirrors = mirrors_of(global);
-    ctx.catalog =
-        std::make_unique<pkgset::Catalog>(manifest::load_manifest_dirs(manifest_dirs(global)));
-    pkgset::Instance base{ctx.config, ctx.system, {}};
+    ctx.catalog = std::make_unique<pkgset::Catalog>(
+        manifest::load_manifest_dirs(manifest_dirs(global)),
+        fixups::FixupSet::load(fixup_dirs(global)));
+    pkgset::Instance base{ctx.config, ctx.system, {}, {}};
+    // Config overlays first, then --overlay files, each applied in order.
+    std::vector<std::string> overlay_files = ctx.config.overlays;
+    overlay_files.insert(overlay_files.end(), global.overlays.begin(), global.overlays.end());
+    for (const auto& file : overlay_files) {
+        base.overlays.push_back(
+            std::make_shared<const pkgset::Overlay>(pkgset::load_overlay(file)));
+    }
     pkgset::EvalSettings settings;
     settings.store_dir = ctx.store_dir;
     settings.mirrors = ctx.mirrors;

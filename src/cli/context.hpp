@@ -34,6 +34,9 @@ std::string store_dir(const GlobalOptions& global);
 std::string system_of(const GlobalOptions& global);
 /// --mirror, else CUDAPKGS_MIRRORS (space- or comma-separated), else empty (NVIDIA's).
 std::vector<std::string> mirrors_of(const GlobalOptions& global);
+/// The fixups directories: --fixups, else installed share/cudapkgs/fixups, else the source
+/// tree's fixups/.
+std::vector<std::filesystem::path> fixup_dirs(const GlobalOptions& global);
 /// Config from --config/CUDAPKGS_CONFIG/XDG, CUDAPKGS_ALLOW_UNFREE and --option.
 config::Config load_config(const GlobalOptions& global);
 

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/manifest/manifest.hpp>
 #include <cudapkgs/util/error.hpp>
-#include <cudapkgs/util/json_locate.hpp>
+#include <cudapkgs/util/json_cursor.hpp>
 #include <cudapkgs/version/version.hpp>
 
 #include <nlohmann/json.hpp>
@@ -32,48 +32,13 @@ const ManifestEntry* Manifest::find(std::string_view key) const {
 
 namespace {
 
-/// Where we are in a JSON document, for error messages.
-struct Cursor {
-    std::string_view file;
-    std::string_view text;
-    std::vector<std::string> path;
-
-    [[noreturn]] void error(const std::string& what) const {
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("key '{}': {}", util::format_json_path(path), what),
-                    util::json_origin(file, text, path));
-    }
-    struct Scope {
-        Cursor& c;
-        Scope(Cursor& cursor, std::string key) : c(cursor) { c.path.push_back(std::move(key)); }
-        ~Scope() { c.path.pop_back(); }
-        Scope(const Scope&) = delete;
-        Scope& operator=(const Scope&) = delete;
-    };
-};
+using Cursor = util::JsonCursor;
 
 json parse_json(std::string_view text, std::string_view file) {
-    try {
-        return json::parse(text);
-    } catch (const json::parse_error& e) {
-        auto pos = util::position_of(text, e.byte > 0 ? e.byte - 1 : 0);
-        std::string what = e.what();
-        // nlohmann prefixes "[json.exception.parse_error.101] parse error at line …: "; keep
-        // only the explanation after the last ": ".
-        auto colon = what.rfind(": ");
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("invalid JSON: {}",
-                                colon == std::string::npos ? what : what.substr(colon + 2)),
-                    fmt::format("{}:{}:{}", file, pos.line, pos.column));
-    }
+    return util::parse_json_text(text, file);
 }
 
-std::string expect_string(Cursor& c, const json& value) {
-    if (!value.is_string()) {
-        c.error(fmt::format("expected a string, got {}", value.type_name()));
-    }
-    return value.get<std::string>();
-}
+std::string expect_string(const Cursor& c, const json& value) { return c.expect_string(value); }
 
 bool is_hex(std::string_view s, std::size_t length) {
     return s.size() == length && std::all_of(s.begin(), s.end(), [](char ch) {
@@ -88,15 +53,14 @@ Artifact parse_artifact(Cursor& c, const json& value) {
     }
     Artifact a;
     auto field = [&](const char* key, bool required) -> std::optional<std::string> {
-        Cursor::Scope s(c, key);
         auto it = value.find(key);
         if (it == value.end()) {
             if (required) {
-                c.path.pop_back();
                 c.error(fmt::format("missing '{}'", key));
             }
             return std::nullopt;
         }
+        auto s = c.enter(key);
         return expect_string(c, *it);
     };
     a.relative_path = *field("relative_path", true);
@@ -104,14 +68,14 @@ Artifact parse_artifact(Cursor& c, const json& value) {
     a.md5 = field("md5", false).value_or("");
     std::string size = *field("size", true);
     {
-        Cursor::Scope s(c, "relative_path");
+        auto s = c.enter("relative_path");
         if (a.relative_path.empty() || a.relative_path.front() == '/' ||
             a.relative_path.find("..") != std::string::npos) {
             c.error(fmt::format("unsafe relative_path '{}'", a.relative_path));
         }
     }
     {
-        Cursor::Scope s(c, "sha256");
+        auto s = c.enter("sha256");
         if (!is_hex(a.sha256, 64)) {
             c.error(fmt::format("'{}' is not a sha256 (64 hex digits)", a.sha256));
         }
@@ -119,13 +83,13 @@ Artifact parse_artifact(Cursor& c, const json& value) {
                        [](char ch) { return static_cast<char>(std::tolower(ch)); });
     }
     if (!a.md5.empty()) {
-        Cursor::Scope s(c, "md5");
+        auto s = c.enter("md5");
         if (!is_hex(a.md5, 32)) {
             c.error(fmt::format("'{}' is not an md5 (32 hex digits)", a.md5));
         }
     }
     {
-        Cursor::Scope s(c, "size");
+        auto s = c.enter("size");
         if (size.empty() || size.size() > 19 || !std::all_of(size.begin(), size.end(), [](char ch) {
                 return ch >= '0' && ch <= '9';
             })) {
@@ -150,7 +114,7 @@ PlatformEntry parse_platform(Cursor& c, const json& value) {
         return p;
     }
     for (const auto& [variant, artifact] : value.items()) {
-        Cursor::Scope s(c, variant);
+        auto s = c.enter(variant);
         if (!variant.starts_with("cuda") || variant.size() == 4) {
             c.error("expected an archive (relative_path, sha256, size) or cudaNN variants");
         }
@@ -166,7 +130,7 @@ ManifestEntry parse_entry(Cursor& c, const std::string& key, const json& value) 
     ManifestEntry e;
     e.key = key;
     for (const auto& [field, v] : value.items()) {
-        Cursor::Scope s(c, field);
+        auto s = c.enter(field);
         if (field == "name") {
             e.name = expect_string(c, v);
         } else if (field == "license") {
@@ -203,7 +167,7 @@ ManifestEntry parse_entry(Cursor& c, const std::string& key, const json& value) 
 Manifest parse_manifest(std::string_view text, std::string_view path, std::string product,
                         std::string version) {
     json doc = parse_json(text, path);
-    Cursor c{path, text, {}};
+    Cursor c(path, text);
     if (!doc.is_object()) {
         c.error(fmt::format("a manifest must be a JSON object, got {}", doc.type_name()));
     }
@@ -212,7 +176,7 @@ Manifest parse_manifest(std::string_view text, std::string_view path, std::strin
     m.version = std::move(version);
     m.path = std::string(path);
     for (const auto& [key, value] : doc.items()) {
-        Cursor::Scope s(c, key);
+        auto s = c.enter(key);
         if (key == "release_date") {
             m.release_date = expect_string(c, value);
         } else if (key == "release_label") {
@@ -232,7 +196,7 @@ Manifest parse_manifest(std::string_view text, std::string_view path, std::strin
 FeatureManifest parse_feature_manifest(std::string_view text, std::string_view path,
                                        std::string product, std::string version) {
     json doc = parse_json(text, path);
-    Cursor c{path, text, {}};
+    Cursor c(path, text);
     if (!doc.is_object()) {
         c.error(fmt::format("a feature manifest must be a JSON object, got {}", doc.type_name()));
     }
@@ -241,19 +205,19 @@ FeatureManifest parse_feature_manifest(std::string_view text, std::string_view p
     f.version = std::move(version);
     f.path = std::string(path);
     for (const auto& [pkg, platforms] : doc.items()) {
-        Cursor::Scope s1(c, pkg);
+        auto s1 = c.enter(pkg);
         if (!platforms.is_object()) {
             c.error("expected platform → {outputs} objects");
         }
         for (const auto& [platform, entry] : platforms.items()) {
-            Cursor::Scope s2(c, platform);
+            auto s2 = c.enter(platform);
             auto it = entry.is_object() ? entry.find("outputs") : entry.end();
             if (it == entry.end() || !it->is_object()) {
                 c.error("expected {\"outputs\": {name: bool}}");
             }
             auto& list = f.outputs[pkg][platform];
             for (const auto& [output, flag] : it->items()) {
-                Cursor::Scope s3(c, output);
+                auto s3 = c.enter(output);
                 if (!flag.is_boolean()) {
                     c.error(fmt::format("expected true or false, got {}", flag.type_name()));
                 }
@@ -268,25 +232,25 @@ FeatureManifest parse_feature_manifest(std::string_view text, std::string_view p
 
 SetPins parse_set_pins(std::string_view text, std::string_view path) {
     json doc = parse_json(text, path);
-    Cursor c{path, text, {}};
+    Cursor c(path, text);
     SetPins pins;
     pins.path = std::string(path);
     if (!doc.is_object()) {
         c.error("sets.json must be an object with 'sets' and 'aliases'");
     }
     for (const auto& [key, value] : doc.items()) {
-        Cursor::Scope s(c, key);
+        auto s = c.enter(key);
         if (key == "sets") {
             if (!value.is_object()) {
                 c.error("expected set name → {product: version}");
             }
             for (const auto& [set, products] : value.items()) {
-                Cursor::Scope s2(c, set);
+                auto s2 = c.enter(set);
                 if (!set.starts_with("cudaPackages_") || !products.is_object()) {
                     c.error("expected cudaPackages_X_Y: {product: version}");
                 }
                 for (const auto& [product, version] : products.items()) {
-                    Cursor::Scope s3(c, product);
+                    auto s3 = c.enter(product);
                     pins.sets[set][product] = expect_string(c, version);
                 }
             }
@@ -295,7 +259,7 @@ SetPins parse_set_pins(std::string_view text, std::string_view path) {
                 c.error("expected alias → set name");
             }
             for (const auto& [alias, target] : value.items()) {
-                Cursor::Scope s2(c, alias);
+                auto s2 = c.enter(alias);
                 pins.aliases[alias] = expect_string(c, target);
             }
         } else if (key != "description" && key != "$comment") {

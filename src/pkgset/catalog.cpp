@@ -8,7 +8,8 @@ namespace cudapkgs::pkgset {
 
 using version::Version;
 
-Catalog::Catalog(manifest::ManifestStore store) : m_store(std::move(store)) {
+Catalog::Catalog(manifest::ManifestStore store, fixups::FixupSet fixups)
+    : m_store(std::move(store)), m_fixups(std::move(fixups)) {
     const auto& pins = m_store.pins;
     for (const auto& [name, products] : pins.sets) {
         auto cuda = products.find("cuda");

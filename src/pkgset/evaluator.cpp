@@ -43,7 +43,12 @@ const std::vector<std::string>& fixed_set_attributes() {
 
 std::string instance_key(const Instance& i) {
     const auto& c = i.config;
-    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", i.system, i.default_set_override,
+    std::string overlays;
+    for (const auto& o : i.overlays) {
+        overlays += o->hash + ",";
+    }
+    return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", overlays, i.system,
+                       i.default_set_override,
                        c.allow_unfree, fmt::join(c.allow_unfree_licenses, ","), c.cuda_support,
                        fmt::join(c.cuda_capabilities, ","), c.cuda_forward_compat, c.driver_lib_dir,
                        fmt::join(c.overlays, ","), c.allow_unsupported_compiler);

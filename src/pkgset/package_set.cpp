@@ -51,6 +51,19 @@ License license_for(const std::string& product, const ManifestEntry& e) {
 
 const char* const kFeatureOutputs[] = {"bin", "lib", "static", "dev", "doc", "sample", "python"};
 
+/// Canonical output order: lib before static, as the routing rules require.
+const std::vector<std::string> kOutputOrder = {"out", "bin",    "lib",    "static", "dev",
+                                               "include", "doc", "sample", "python", "stubs"};
+
+void sort_outputs(std::vector<std::string>& outputs) {
+    auto rank = [](const std::string& o) {
+        return std::find(kOutputOrder.begin(), kOutputOrder.end(), o) - kOutputOrder.begin();
+    };
+    std::stable_sort(outputs.begin(), outputs.end(),
+                     [&](const auto& a, const auto& b) { return rank(a) < rank(b); });
+    outputs.erase(std::unique(outputs.begin(), outputs.end()), outputs.end());
+}
+
 } // namespace
 
 /// Builds a set's contents from the manifests (one instance of it per shared key).
@@ -67,6 +80,12 @@ class ContentsBuilder {
         for (const auto& product : m_catalog->library_products()) {
             add_library_product(product);
         }
+        for (const auto& overlay : m_instance->overlays) {
+            if (overlay->applies_to(m_definition->name)) {
+                apply_overlay(*overlay);
+            }
+        }
+        resolve_dependencies();
         std::sort(m_out.packages.begin(), m_out.packages.end(),
                   [](const Package& a, const Package& b) { return a.attr < b.attr; });
         for (std::size_t i = 0; i < m_out.packages.size(); ++i) {
@@ -79,6 +98,9 @@ class ContentsBuilder {
     void add_cuda_packages();
     void add_library_product(const std::string& product);
     Package make_package(const Manifest& m, const ManifestEntry& e, std::string attr) const;
+    void apply_rules(Package& p, const fixups::RuleList& rules) const;
+    void apply_overlay(const Overlay& overlay);
+    void resolve_dependencies();
 
     const Catalog* m_catalog;
     const SetDefinition* m_definition;
@@ -95,8 +117,21 @@ std::string redist_system_for(const SetDefinition& definition, const Instance& i
 
 std::string contents_key(const SetDefinition& definition, const Instance& instance,
                          const std::string& redist_system) {
-    return fmt::format("{}|{}|{}|{}", definition.name, instance.system, redist_system,
-                       instance.config.cuda_support);
+    std::string overlays;
+    for (const auto& o : instance.overlays) {
+        overlays += o->hash + ",";
+    }
+    return fmt::format("{}|{}|{}|{}|{}|{}", definition.name, instance.system, redist_system,
+                       instance.config.cuda_support, instance.jetson(), overlays);
+}
+
+bool Instance::jetson() const {
+    const auto& table = capabilities::CapabilityTable::builtin();
+    return std::any_of(config.cuda_capabilities.begin(), config.cuda_capabilities.end(),
+                       [&](const auto& c) {
+                           const auto* info = table.find(c);
+                           return info != nullptr && info->is_jetson;
+                       });
 }
 
 std::shared_ptr<const SetContents> build_contents(const Catalog& catalog,
@@ -309,7 +344,152 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
             }
         }
     }
+    if (const auto* rules = m_catalog->fixups().find(p.pname)) {
+        apply_rules(p, *rules);
+    }
     return p;
+}
+
+void ContentsBuilder::apply_rules(Package& p, const fixups::RuleList& rules) const {
+    fixups::Target target{Version::parse(p.version), m_definition->cuda, m_redist_system,
+                          m_instance->system, m_instance->jetson()};
+    fixups::Effects e;
+    rules.collect(target, e);
+    auto add_all = [](std::vector<std::string>& to, const std::vector<std::string>& from) {
+        for (const auto& item : from) {
+            if (std::find(to.begin(), to.end(), item) == to.end()) {
+                to.push_back(item);
+            }
+        }
+    };
+    add_all(p.dependencies, e.dependencies);
+    add_all(p.optional_dependencies, e.optional_dependencies);
+    add_all(p.system_libraries, e.system_libraries);
+    add_all(p.ignore_missing, e.ignore_missing);
+    if (e.only_outputs) {
+        p.outputs = *e.only_outputs;
+    }
+    add_all(p.outputs, e.add_outputs);
+    std::erase_if(p.outputs, [&](const std::string& o) {
+        return o != "out" &&
+               std::find(e.remove_outputs.begin(), e.remove_outputs.end(), o) !=
+                   e.remove_outputs.end();
+    });
+    sort_outputs(p.outputs);
+    if (e.license) {
+        p.license = {e.license->first, e.license->second};
+    }
+    if (!e.main_program.empty()) {
+        p.main_program = e.main_program;
+    }
+    for (auto& message : e.broken) {
+        p.unavailable_reasons.push_back(std::move(message));
+    }
+    const Version& cuda = m_definition->cuda_major_minor;
+    if (e.min_cuda && cuda < Version::parse(*e.min_cuda)) {
+        p.unavailable_reasons.push_back(
+            fmt::format("CUDA version is too old: {} needs CUDA {} or newer", p.pname, *e.min_cuda));
+    }
+    if (e.max_cuda && Version::parse(*e.max_cuda) < cuda) {
+        p.unavailable_reasons.push_back(
+            fmt::format("CUDA version is too new: {} supports CUDA up to {}", p.pname, *e.max_cuda));
+    }
+    for (auto& step : e.build) {
+        p.build.push_back(std::move(step));
+    }
+    if (!rules.rules.empty()) {
+        p.fixup_origins.push_back(rules.origin);
+    }
+}
+
+void ContentsBuilder::apply_overlay(const Overlay& overlay) {
+    auto& pkgs = m_out.packages;
+    for (const auto& entry : overlay.packages) {
+        auto it = std::find_if(pkgs.begin(), pkgs.end(),
+                               [&](const Package& p) { return p.attr == entry.name; });
+        if (entry.remove) {
+            if (it != pkgs.end()) {
+                pkgs.erase(it);
+            }
+            continue;
+        }
+        if (it == pkgs.end()) {
+            if (!entry.version || !entry.src) {
+                throw Error(ErrorKind::InvalidInput,
+                            fmt::format("overlay adds package '{}' but gives no version and src",
+                                        entry.name),
+                            overlay.path)
+                    .add_note("a new package needs \"version\" and \"src\": {\"url\", "
+                              "\"sha256\", \"size\"}");
+            }
+            Package p;
+            p.attr = entry.name;
+            p.pname = entry.pname.value_or(entry.name);
+            p.product = "overlay";
+            p.license = {"unfree", false};
+            p.outputs = {"out"};
+            p.platforms = {m_instance->system};
+            pkgs.push_back(std::move(p));
+            it = std::prev(pkgs.end());
+        }
+        Package& p = *it;
+        if (entry.version) {
+            p.version = *entry.version;
+        }
+        if (entry.src) {
+            p.src = *entry.src;
+            // A pinned source replaces "no archive for this platform" reasons.
+            std::erase_if(p.unavailable_reasons, [](const std::string& r) {
+                return r.starts_with("no archive for") || r.starts_with("CUDA version is too");
+            });
+        }
+        if (entry.description) {
+            p.description = *entry.description;
+        }
+        apply_rules(p, entry.rules);
+    }
+}
+
+void ContentsBuilder::resolve_dependencies() {
+    // Names are looked up in the final set (after every overlay): the fixed point.
+    std::map<std::string, Package*, std::less<>> by_name;
+    for (auto& p : m_out.packages) {
+        by_name[p.attr] = &p;
+    }
+    for (auto& p : m_out.packages) {
+        for (const auto& name : p.optional_dependencies) {
+            if (by_name.count(name) > 0 &&
+                std::find(p.dependencies.begin(), p.dependencies.end(), name) ==
+                    p.dependencies.end()) {
+                p.dependencies.push_back(name);
+            }
+        }
+        for (const auto& name : p.dependencies) {
+            if (by_name.count(name) == 0) {
+                p.unavailable_reasons.push_back(
+                    fmt::format("dependency '{}' is not in {}", name, m_definition->name));
+            }
+        }
+    }
+    // Unavailability spreads to dependents until nothing changes.
+    for (bool changed = true; changed;) {
+        changed = false;
+        for (auto& p : m_out.packages) {
+            if (!p.available()) {
+                continue;
+            }
+            for (const auto& name : p.dependencies) {
+                auto it = by_name.find(name);
+                if (it != by_name.end() && !it->second->available()) {
+                    p.unavailable_reasons.push_back(
+                        fmt::format("dependency '{}' is unavailable: {}", name,
+                                    it->second->unavailable_reasons.front()));
+                    changed = true;
+                    break;
+                }
+            }
+        }
+    }
 }
 
 const Package* PackageSet::find(std::string_view attr) const {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cudapkgs/fixups/fixup.hpp>
 #include <cudapkgs/manifest/manifest.hpp>
 #include <cudapkgs/version/version.hpp>
 
@@ -27,9 +28,10 @@ class Catalog {
   public:
     /// Builds set definitions from pins and the fallback rule; throws Error{InvalidInput} when a
     /// pin names a manifest that does not exist.
-    explicit Catalog(manifest::ManifestStore store);
+    explicit Catalog(manifest::ManifestStore store, fixups::FixupSet fixups = {});
 
     const manifest::ManifestStore& manifests() const noexcept { return m_store; }
+    const fixups::FixupSet& fixups() const noexcept { return m_fixups; }
     const std::vector<SetDefinition>& sets() const noexcept { return m_sets; }
     const std::map<std::string, std::string>& aliases() const noexcept { return m_aliases; }
 
@@ -42,6 +44,7 @@ class Catalog {
 
   private:
     manifest::ManifestStore m_store;
+    fixups::FixupSet m_fixups;
     std::vector<SetDefinition> m_sets;
     std::map<std::string, std::string> m_aliases;
 };

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <nlohmann/json.hpp>
+
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -21,6 +23,7 @@ struct Source {
     std::string sha256;
     std::uint64_t size = 0;
     std::string platform; ///< manifest platform key the archive was chosen from
+    std::string url;      ///< set by an overlay pin: an absolute URL instead of a mirror path
 };
 
 /// One package of an evaluated set.
@@ -38,6 +41,11 @@ struct Package {
     std::vector<std::string> platforms;    ///< Nix systems
     std::vector<std::string> unavailable_reasons;
     std::string main_program;
+    std::vector<std::string> optional_dependencies; ///< used when present in the set
+    std::vector<std::string> system_libraries;      ///< sonames expected from the host
+    std::vector<std::string> ignore_missing;        ///< globs autoPatchelf may leave unresolved
+    nlohmann::json build = nlohmann::json::array(); ///< fixup build steps, in order
+    std::vector<std::string> fixup_origins;         ///< files whose rules applied
 
     bool available() const { return unavailable_reasons.empty(); }
 };

@@ -4,6 +4,7 @@
 #include <cudapkgs/capabilities/capabilities.hpp>
 #include <cudapkgs/config/config.hpp>
 #include <cudapkgs/pkgset/catalog.hpp>
+#include <cudapkgs/pkgset/overlay.hpp>
 #include <cudapkgs/pkgset/package.hpp>
 #include <cudapkgs/util/error.hpp>
 
@@ -21,6 +22,11 @@ struct Instance {
     std::string system; ///< x86_64-linux, aarch64-linux, …
     /// For `<set>.pkgs`: the set that `cudaPackages` and `cudaPackages_<major>` point at.
     std::string default_set_override;
+    /// Overlays applied after the built-in fixups, in order (loaded from config.overlays).
+    std::vector<std::shared_ptr<const Overlay>> overlays;
+
+    /// Whether a Jetson capability is configured.
+    bool jetson() const;
 };
 
 /// What a set contains: its packages and manifest versions. It depends on the set, the system,

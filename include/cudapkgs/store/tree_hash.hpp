@@ -1,0 +1,27 @@
+// SPDX-License-Identifier: Apache-2.0
+// The content hash of a store path (docs/store.md, "Content hash").
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <string>
+
+namespace cudapkgs::store {
+
+/// A tree's content hash and size.
+struct TreeHash {
+    std::string hash;          ///< "sha256:<64 hex digits>" of the canonical serialisation
+    std::uint64_t size = 0;    ///< bytes of regular-file contents in the tree
+    std::uint64_t entries = 0; ///< files, directories and symlinks, the root included
+};
+
+/// Hashes the tree at `root` (a directory or a regular file, never followed through a
+/// symlink); throws Error{Integrity} for a symlink root, device, fifo or socket, and
+/// Error{Integrity} when the tree cannot be read.
+TreeHash hash_tree(const std::filesystem::path& root);
+
+/// hash_tree() that also seals the tree for the store in the same pass: files become 0444
+/// (0555 when owner-executable), directories 0555, and every file and directory is fsynced.
+TreeHash seal_and_hash_tree(const std::filesystem::path& root);
+
+} // namespace cudapkgs::store

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: Apache-2.0
+// `cudapkgs store verify|gc|path-info|ls` (docs/commands/store.md).
+#include "commands.hpp"
+#include "output.hpp"
+
+#include <cudapkgs/store/store.hpp>
+#include <cudapkgs/util/error.hpp>
+
+#include <cctype>
+#include <ctime>
+#include <memory>
+
+namespace cudapkgs::cli {
+
+namespace {
+
+using store::PathInfo;
+using store::Store;
+
+struct StoreArgs {
+    std::string path;
+    std::string max_size;
+    std::vector<std::string> keep;
+    bool dry_run = false;
+    bool json = false; ///< `--json` given after the subcommand
+};
+
+std::unique_ptr<Store> open_store(const GlobalOptions& g) {
+    return std::make_unique<Store>(g.store.empty() ? Store::default_root()
+                                                   : std::filesystem::path(g.store));
+}
+
+/// "1048576", "512M", "10G", "1.5GiB" (powers of 1024); throws Error{Usage}.
+std::uint64_t parse_size(const std::string& text) {
+    std::size_t used = 0;
+    double value = 0;
+    try {
+        value = std::stod(text, &used);
+    } catch (const std::exception&) {
+        fail(ErrorKind::Usage, "--max-size '{}': expected a size such as 500M or 10G", text);
+    }
+    std::string unit = text.substr(used);
+    for (auto& c : unit) {
+        c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    }
+    const std::string units = "KMGT";
+    double factor = 1;
+    if (!unit.empty() && unit != "B") {
+        auto pos = units.find(unit[0]);
+        if (pos == std::string::npos ||
+            (unit.size() > 1 && unit.substr(1) != "B" && unit.substr(1) != "IB")) {
+            fail(ErrorKind::Usage, "--max-size '{}': unknown unit '{}' (use K, M, G or T)", text,
+                 unit);
+        }
+        factor = static_cast<double>(std::uint64_t{1} << (10 * (pos + 1)));
+    }
+    if (value < 0) {
+        fail(ErrorKind::Usage, "--max-size '{}' is negative", text);
+    }
+    return static_cast<std::uint64_t>(value * factor);
+}
+
+std::string format_time(std::int64_t seconds) {
+    std::time_t t = static_cast<std::time_t>(seconds);
+    std::tm tm{};
+    ::gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+nlohmann::json to_json(const Store& s, const PathInfo& info) {
+    nlohmann::json refs = nlohmann::json::array();
+    for (const auto& r : info.references) {
+        refs.push_back(s.to_absolute(r).string());
+    }
+    return {{"path", s.to_absolute(info.path).string()},
+            {"hash", info.hash},
+            {"size", info.size},
+            {"registrationTime", format_time(info.registration_time)},
+            {"deriver", info.deriver ? nlohmann::json(*info.deriver) : nlohmann::json()},
+            {"references", refs}};
+}
+
+int run_verify(const GlobalOptions& g, bool json) {
+    auto s = open_store(g);
+    auto report = s->verify();
+    if (json) {
+        nlohmann::json problems = nlohmann::json::array();
+        for (const auto& p : report.problems) {
+            problems.push_back({{"path", s->to_absolute(p.path).string()}, {"message", p.message}});
+        }
+        print_json({{"checked", report.checked},
+                    {"ok", report.ok()},
+                    {"problems", problems},
+                    {"databaseProblems", report.database_problems}});
+    } else {
+        print_line(fmt::format("checked {} store paths: {} problem(s)", report.checked,
+                               report.problems.size() + report.database_problems.size()));
+    }
+    if (report.ok()) {
+        return 0;
+    }
+    Error error(ErrorKind::Integrity,
+                fmt::format("the store {} failed verification", s->root().string()));
+    for (const auto& p : report.problems) {
+        error.add_note(p.message);
+    }
+    for (const auto& p : report.database_problems) {
+        error.add_note("database: " + p);
+    }
+    throw error;
+}
+
+int run_gc(const GlobalOptions& g, const StoreArgs& a, bool json) {
+    auto s = open_store(g);
+    store::GcOptions options;
+    for (const auto& k : a.keep) {
+        options.keep.push_back(s->parse_path_argument(k));
+    }
+    if (!a.max_size.empty()) {
+        options.max_size = parse_size(a.max_size);
+    }
+    options.dry_run = a.dry_run;
+    auto r = s->gc(options);
+    nlohmann::json deleted = nlohmann::json::array();
+    for (const auto& p : r.deleted) {
+        deleted.push_back(s->to_absolute(p).string());
+        if (!json) {
+            print_line(fmt::format("{} {}", a.dry_run ? "would delete" : "deleted",
+                                   s->to_absolute(p).string()));
+        }
+    }
+    if (json) {
+        print_json({{"deleted", deleted},
+                    {"bytesFreed", r.bytes_freed},
+                    {"live", r.live},
+                    {"sizeAfter", r.size_after},
+                    {"dryRun", a.dry_run}});
+    } else {
+        print_line(fmt::format("{} store paths {}, {} bytes freed, {} live, {} bytes remain",
+                               r.deleted.size(), a.dry_run ? "to delete" : "deleted", r.bytes_freed,
+                               r.live, r.size_after));
+    }
+    return 0;
+}
+
+int run_path_info(const GlobalOptions& g, const StoreArgs& a, bool json) {
+    auto s = open_store(g);
+    auto info = s->get_path_info(s->parse_path_argument(a.path));
+    if (json) {
+        print_json(to_json(*s, info));
+        return 0;
+    }
+    print_line(s->to_absolute(info.path).string());
+    print_line(fmt::format("  hash:       {}", info.hash));
+    print_line(fmt::format("  size:       {}", info.size));
+    print_line(fmt::format("  registered: {}", format_time(info.registration_time)));
+    print_line(fmt::format("  deriver:    {}", info.deriver.value_or("-")));
+    print_line(fmt::format("  references: {}", info.references.size()));
+    for (const auto& r : info.references) {
+        print_line("    " + s->to_absolute(r).string());
+    }
+    return 0;
+}
+
+int run_ls(const GlobalOptions& g, bool json) {
+    auto s = open_store(g);
+    auto all = s->list();
+    if (json) {
+        nlohmann::json out = nlohmann::json::array();
+        for (const auto& info : all) {
+            out.push_back(to_json(*s, info));
+        }
+        print_json(out);
+        return 0;
+    }
+    for (const auto& info : all) {
+        print_line(s->to_absolute(info.path).string());
+    }
+    return 0;
+}
+
+} // namespace
+
+RunFn setup_store(CLI::App& cmd, const GlobalOptions& global) {
+    auto args = std::make_shared<StoreArgs>();
+    cmd.require_subcommand(1);
+    cmd.fallthrough(true);
+    auto add = [&](const char* name, const char* help) {
+        CLI::App* sub = cmd.add_subcommand(name, help);
+        sub->fallthrough(true);
+        sub->add_flag("--json", args->json, "Print results as JSON");
+        return sub;
+    };
+    CLI::App* verify = add("verify", "Recompute every content hash; exit 5 on any problem");
+    CLI::App* gc = add("gc", "Delete store paths no out-link or --keep path reaches");
+    gc->add_option("--max-size", args->max_size,
+                   "Only delete (oldest first) until the store is this small, e.g. 10G");
+    gc->add_option("--keep", args->keep, "Also keep this store path (repeatable)");
+    gc->add_flag("--dry-run", args->dry_run, "Only print what would be deleted");
+    CLI::App* info = add("path-info", "Show a store path's hash, size and references");
+    info->add_option("PATH", args->path, "Store path, its base name, or an out-link")->required();
+    CLI::App* ls = add("ls", "List valid store paths");
+    return [&global, args, verify, gc, info, ls]() -> int {
+        const bool json = global.json || args->json;
+        if (verify->parsed()) {
+            return run_verify(global, json);
+        }
+        if (gc->parsed()) {
+            return run_gc(global, *args, json);
+        }
+        if (info->parsed()) {
+            return run_path_info(global, *args, json);
+        }
+        if (ls->parsed()) {
+            return run_ls(global, json);
+        }
+        return 2;
+    };
+}
+
+} // namespace cudapkgs::cli

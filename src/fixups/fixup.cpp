@@ -1,0 +1,340 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <cudapkgs/fixups/fixup.hpp>
+
+#include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/file.hpp>
+#include <cudapkgs/util/hash.hpp>
+#include <cudapkgs/util/json_cursor.hpp>
+
+#include <algorithm>
+
+namespace cudapkgs::fixups {
+
+using nlohmann::json;
+using util::JsonCursor;
+
+namespace {
+
+const std::vector<std::string> kOutputs = {"out",    "bin", "lib",    "static", "dev",
+                                           "include", "doc", "sample", "python", "stubs"};
+
+/// Keys whose values are copied into the build steps, in the order the builder runs them.
+const std::vector<std::string> kBuildKeys = {"remove",   "move", "symlinks",   "outputPatterns",
+                                             "substitute", "elf", "postInstall"};
+
+bool contains(const std::vector<std::string>& list, std::string_view item) {
+    return std::find(list.begin(), list.end(), item) != list.end();
+}
+
+void check_keys(JsonCursor& c, const json& obj, const std::vector<std::string>& allowed) {
+    for (const auto& [key, value] : obj.items()) {
+        if (!contains(allowed, key)) {
+            c.unknown_key(key, allowed);
+        }
+    }
+}
+
+std::string require_string(JsonCursor& c, const json& obj, const char* key) {
+    auto it = obj.find(key);
+    if (it == obj.end()) {
+        c.error(fmt::format("missing '{}'", key));
+    }
+    auto s = c.enter(key);
+    std::string value = c.expect_string(*it);
+    if (value.empty()) {
+        c.error("must not be empty");
+    }
+    return value;
+}
+
+/// A relative path pattern inside a package: no absolute paths, no `..`.
+void check_relative(JsonCursor& c, const std::string& path) {
+    if (path.empty() || path.front() == '/' || path == ".." || path.starts_with("../") ||
+        path.find("/../") != std::string::npos || path.ends_with("/..")) {
+        c.error(fmt::format("'{}' must be a relative path inside the package", path));
+    }
+}
+
+version::VersionRange parse_range(JsonCursor& c, const json& value) {
+    std::string text = c.expect_string(value);
+    try {
+        return version::VersionRange::parse(text);
+    } catch (const Error& e) {
+        c.error(e.what());
+    }
+}
+
+Condition parse_condition(JsonCursor& c, const json& when) {
+    c.expect_object(when, "an object with version, cuda, platforms, systems or jetson");
+    check_keys(c, when, {"version", "cuda", "platforms", "systems", "jetson"});
+    Condition cond;
+    for (const auto& [key, value] : when.items()) {
+        auto s = c.enter(key);
+        if (key == "version") {
+            cond.version = parse_range(c, value);
+        } else if (key == "cuda") {
+            cond.cuda = parse_range(c, value);
+        } else if (key == "platforms") {
+            cond.platforms = c.expect_strings(value);
+        } else if (key == "systems") {
+            cond.systems = c.expect_strings(value);
+        } else if (key == "jetson") {
+            (c.expect_bool(value) ? cond.jetson_only : cond.non_jetson_only) = true;
+        }
+    }
+    return cond;
+}
+
+void check_object_list(JsonCursor& c, const json& value, const std::vector<std::string>& keys,
+                       const std::vector<std::string>& required,
+                       const std::vector<std::string>& paths) {
+    if (!value.is_array()) {
+        c.error(fmt::format("expected a list of objects, got {}", value.type_name()));
+    }
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        auto s = c.enter(std::to_string(i));
+        c.expect_object(value[i], "an object");
+        check_keys(c, value[i], keys);
+        for (const auto& key : required) {
+            require_string(c, value[i], key.c_str());
+        }
+        for (const auto& key : paths) {
+            if (value[i].contains(key)) {
+                auto s2 = c.enter(key);
+                check_relative(c, value[i][key].get<std::string>());
+            }
+        }
+    }
+}
+
+void check_outputs(JsonCursor& c, const std::vector<std::string>& names) {
+    for (const auto& n : names) {
+        if (!contains(kOutputs, n)) {
+            c.unknown_key(n, kOutputs);
+        }
+    }
+}
+
+void check_elf(JsonCursor& c, const json& elf) {
+    c.expect_object(elf, "an object with addNeeded, replaceNeeded, removeNeeded or runpath");
+    check_keys(c, elf, {"addNeeded", "replaceNeeded", "removeNeeded", "runpath"});
+    for (const auto& [key, value] : elf.items()) {
+        auto s = c.enter(key);
+        if (key == "addNeeded" || key == "removeNeeded") {
+            check_object_list(c, value, {"files", "libs"}, {"files"}, {"files"});
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                auto s2 = c.enter(std::to_string(i));
+                auto s3 = c.enter("libs");
+                c.expect_strings(value[i].value("libs", json::array()));
+            }
+        } else if (key == "replaceNeeded") {
+            check_object_list(c, value, {"files", "from", "to"}, {"files", "from", "to"},
+                              {"files"});
+        } else if (key == "runpath") {
+            check_object_list(c, value, {"files", "add"}, {"files"}, {"files"});
+            for (std::size_t i = 0; i < value.size(); ++i) {
+                auto s2 = c.enter(std::to_string(i));
+                auto s3 = c.enter("add");
+                c.expect_strings(value[i].value("add", json::array()));
+            }
+        }
+    }
+}
+
+void check_effect(JsonCursor& c, const std::string& key, const json& value) {
+    if (key == "dependencies" || key == "optionalDependencies" || key == "systemLibraries" ||
+        key == "ignoreMissing") {
+        c.expect_strings(value);
+    } else if (key == "remove") {
+        for (const auto& p : c.expect_strings(value)) {
+            check_relative(c, p);
+        }
+    } else if (key == "move") {
+        check_object_list(c, value, {"from", "to"}, {"from", "to"}, {"from", "to"});
+    } else if (key == "symlinks") {
+        check_object_list(c, value, {"path", "target"}, {"path", "target"}, {"path"});
+    } else if (key == "outputs") {
+        c.expect_object(value, "an object with add, remove or only");
+        check_keys(c, value, {"add", "remove", "only"});
+        for (const auto& [k, v] : value.items()) {
+            auto s = c.enter(k);
+            check_outputs(c, c.expect_strings(v));
+        }
+    } else if (key == "outputPatterns") {
+        c.expect_object(value, "an object: output → path patterns");
+        for (const auto& [k, v] : value.items()) {
+            check_outputs(c, {k});
+            auto s = c.enter(k);
+            for (const auto& p : c.expect_strings(v)) {
+                check_relative(c, p);
+            }
+        }
+    } else if (key == "elf") {
+        check_elf(c, value);
+    } else if (key == "substitute") {
+        check_object_list(c, value, {"file", "replace", "append"}, {"file"}, {"file"});
+        for (std::size_t i = 0; i < value.size(); ++i) {
+            auto s = c.enter(std::to_string(i));
+            if (value[i].contains("replace")) {
+                auto s2 = c.enter("replace");
+                check_object_list(c, value[i]["replace"], {"from", "to"}, {"from"}, {});
+            }
+            if (value[i].contains("append")) {
+                auto s2 = c.enter("append");
+                c.expect_strings(value[i]["append"]);
+            }
+        }
+    } else if (key == "license") {
+        c.expect_object(value, "an object {shortName, free}");
+        check_keys(c, value, {"shortName", "free"});
+        require_string(c, value, "shortName");
+        auto s = c.enter("free");
+        c.expect_bool(value.value("free", json(false)));
+    } else if (key == "mainProgram" || key == "postInstall" || key == "description") {
+        c.expect_string(value);
+    } else if (key == "broken") {
+        if (!value.is_string()) {
+            c.expect_strings(value);
+        }
+    } else if (key == "minCuda" || key == "maxCuda") {
+        if (!version::Version::find(c.expect_string(value))) {
+            c.error("expected a version such as \"12.0\"");
+        }
+    }
+}
+
+void append(std::vector<std::string>& to, const json& list) {
+    for (const auto& item : list) {
+        if (!contains(to, item.get<std::string>())) {
+            to.push_back(item.get<std::string>());
+        }
+    }
+}
+
+} // namespace
+
+const std::vector<std::string>& rule_keys() {
+    static const std::vector<std::string> kKeys = {
+        "when",   "description", "dependencies",   "optionalDependencies", "systemLibraries",
+        "ignoreMissing", "remove", "move",         "symlinks",             "outputs",
+        "outputPatterns", "elf",   "substitute",   "license",              "mainProgram",
+        "broken", "minCuda",     "maxCuda",        "postInstall"};
+    return kKeys;
+}
+
+bool Rule::matches(const Target& t) const {
+    return when.version.contains(t.package_version) && when.cuda.contains(t.cuda) &&
+           (when.platforms.empty() || contains(when.platforms, t.platform)) &&
+           (when.systems.empty() || contains(when.systems, t.system)) &&
+           (!when.jetson_only || t.jetson) && (!when.non_jetson_only || !t.jetson);
+}
+
+void RuleList::collect(const Target& target, Effects& e) const {
+    for (const auto& rule : rules) {
+        if (!rule.matches(target)) {
+            continue;
+        }
+        const json& r = rule.effects;
+        append(e.dependencies, r.value("dependencies", json::array()));
+        append(e.optional_dependencies, r.value("optionalDependencies", json::array()));
+        append(e.system_libraries, r.value("systemLibraries", json::array()));
+        append(e.ignore_missing, r.value("ignoreMissing", json::array()));
+        if (auto o = r.find("outputs"); o != r.end()) {
+            append(e.add_outputs, o->value("add", json::array()));
+            append(e.remove_outputs, o->value("remove", json::array()));
+            if (o->contains("only")) {
+                e.only_outputs = o->at("only").get<std::vector<std::string>>();
+            }
+        }
+        if (auto l = r.find("license"); l != r.end()) {
+            e.license = std::make_pair(l->at("shortName").get<std::string>(),
+                                       l->value("free", false));
+        }
+        if (auto m = r.find("mainProgram"); m != r.end()) {
+            e.main_program = m->get<std::string>();
+        }
+        if (auto b = r.find("broken"); b != r.end()) {
+            append(e.broken, b->is_string() ? json::array({*b}) : *b);
+        }
+        if (auto v = r.find("minCuda"); v != r.end()) {
+            e.min_cuda = v->get<std::string>();
+        }
+        if (auto v = r.find("maxCuda"); v != r.end()) {
+            e.max_cuda = v->get<std::string>();
+        }
+        for (const auto& key : kBuildKeys) {
+            if (auto step = r.find(key); step != r.end()) {
+                e.build.push_back({{key, *step}});
+            }
+        }
+    }
+}
+
+RuleList parse_rules(const json& rules, std::string_view file, std::string_view text,
+                     const std::vector<std::string>& path_prefix) {
+    JsonCursor c(file, text, path_prefix);
+    if (!rules.is_array()) {
+        c.error(fmt::format("expected a list of rules, got {}", rules.type_name()));
+    }
+    RuleList list;
+    list.origin = std::string(file);
+    for (std::size_t i = 0; i < rules.size(); ++i) {
+        auto s = c.enter(std::to_string(i));
+        const json& r = rules[i];
+        c.expect_object(r, "a rule object");
+        check_keys(c, r, rule_keys());
+        Rule rule;
+        for (const auto& [key, value] : r.items()) {
+            auto s2 = c.enter(key);
+            if (key == "when") {
+                rule.when = parse_condition(c, value);
+            } else {
+                check_effect(c, key, value);
+            }
+        }
+        rule.effects = r;
+        rule.effects.erase("when");
+        rule.effects.erase("description");
+        list.rules.push_back(std::move(rule));
+    }
+    return list;
+}
+
+FixupSet FixupSet::load(const std::vector<std::filesystem::path>& dirs) {
+    FixupSet set;
+    for (const auto& dir : dirs) {
+        std::error_code ec;
+        if (!std::filesystem::is_directory(dir, ec)) {
+            throw Error(ErrorKind::InvalidInput,
+                        fmt::format("fixups directory '{}' does not exist", dir.string()));
+        }
+        std::vector<std::filesystem::path> files;
+        for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+            if (entry.is_regular_file() && entry.path().extension() == ".json" &&
+                entry.path().filename() != "schema.json") {
+                files.push_back(entry.path());
+            }
+        }
+        std::sort(files.begin(), files.end());
+        for (const auto& f : files) {
+            const std::string text = util::read_file(f);
+            const std::string file = f.string();
+            json doc = util::parse_json_text(text, file);
+            JsonCursor c(file, text);
+            c.expect_object(doc, "an object with 'rules'");
+            check_keys(c, doc, {"$schema", "description", "rules"});
+            const std::string pname = f.stem().string();
+            set.m_files[pname] = parse_rules(doc.value("rules", json::array()), file, text,
+                                             {"rules"});
+            set.m_hashes[pname] = util::sha256_hex(text);
+        }
+    }
+    return set;
+}
+
+const RuleList* FixupSet::find(std::string_view pname) const {
+    auto it = m_files.find(pname);
+    return it == m_files.end() ? nullptr : &it->second;
+}
+
+} // namespace cudapkgs::fixups

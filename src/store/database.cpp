@@ -1,0 +1,137 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "database.hpp"
+
+#include <cudapkgs/util/error.hpp>
+
+#include <sqlite3.h>
+
+namespace cudapkgs::store::detail {
+
+namespace {
+constexpr int kBusyTimeoutMs = 10 * 60 * 1000; // builders may hold the write lock briefly only
+} // namespace
+
+Database::Database(const std::filesystem::path& path) : m_path(path) {
+    int rc =
+        sqlite3_open_v2(path.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
+    if (rc != SQLITE_OK) {
+        std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+        sqlite3_close(m_db);
+        m_db = nullptr;
+        fail(ErrorKind::Internal, "cannot open the store database {}: {}", path.string(), msg);
+    }
+    sqlite3_busy_timeout(m_db, kBusyTimeoutMs);
+    exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA foreign_keys=ON;");
+}
+
+Database::~Database() {
+    sqlite3_close(m_db);
+}
+
+void Database::fail_sqlite(std::string_view what) const {
+    fail(ErrorKind::Internal, "store database {}: {}: {}", m_path.string(), what,
+         sqlite3_errmsg(m_db));
+}
+
+void Database::exec(std::string_view sql) {
+    std::string text(sql);
+    char* err = nullptr;
+    if (sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+        std::string msg = err ? err : "unknown error";
+        sqlite3_free(err);
+        fail(ErrorKind::Internal, "store database {}: {}", m_path.string(), msg);
+    }
+}
+
+Statement::Statement(Database& db, std::string_view sql) : m_db(db) {
+    if (sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &m_stmt,
+                           nullptr) != SQLITE_OK) {
+        db.fail_sqlite(fmt::format("cannot prepare '{}'", sql));
+    }
+}
+
+Statement::~Statement() {
+    sqlite3_finalize(m_stmt);
+}
+
+Statement& Statement::bind(int index, std::string_view text) {
+    if (sqlite3_bind_text(m_stmt, index, text.data(), static_cast<int>(text.size()),
+                          SQLITE_TRANSIENT) != SQLITE_OK) {
+        m_db.fail_sqlite("cannot bind");
+    }
+    return *this;
+}
+
+Statement& Statement::bind(int index, std::int64_t value) {
+    if (sqlite3_bind_int64(m_stmt, index, value) != SQLITE_OK) {
+        m_db.fail_sqlite("cannot bind");
+    }
+    return *this;
+}
+
+Statement& Statement::bind_null(int index) {
+    if (sqlite3_bind_null(m_stmt, index) != SQLITE_OK) {
+        m_db.fail_sqlite("cannot bind");
+    }
+    return *this;
+}
+
+bool Statement::step() {
+    int rc = sqlite3_step(m_stmt);
+    if (rc == SQLITE_ROW) {
+        return true;
+    }
+    if (rc == SQLITE_DONE) {
+        return false;
+    }
+    m_db.fail_sqlite("statement failed");
+}
+
+void Statement::run() {
+    while (step()) {
+    }
+    reset();
+}
+
+void Statement::reset() {
+    sqlite3_reset(m_stmt);
+    sqlite3_clear_bindings(m_stmt);
+}
+
+std::string Statement::column_text(int index) const {
+    const auto* text = sqlite3_column_text(m_stmt, index);
+    return text ? std::string(reinterpret_cast<const char*>(text)) : std::string();
+}
+
+std::optional<std::string> Statement::column_optional_text(int index) const {
+    if (sqlite3_column_type(m_stmt, index) == SQLITE_NULL) {
+        return std::nullopt;
+    }
+    return column_text(index);
+}
+
+std::int64_t Statement::column_int(int index) const {
+    return sqlite3_column_int64(m_stmt, index);
+}
+
+Transaction::Transaction(Database& db) : m_db(db) {
+    m_db.exec("BEGIN IMMEDIATE");
+}
+
+Transaction::~Transaction() {
+    if (!m_done) {
+        try {
+            m_db.exec("ROLLBACK");
+        } catch (...) {
+            // Rolling back can only fail when the transaction is already gone.
+        }
+    }
+}
+
+void Transaction::commit() {
+    m_db.exec("COMMIT");
+    m_done = true;
+}
+
+} // namespace cudapkgs::store::detail

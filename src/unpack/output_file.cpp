@@ -1,0 +1,122 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "output_file.hpp"
+
+#include <cudapkgs/util/error.hpp>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cudapkgs::unpack::detail {
+
+namespace {
+constexpr std::size_t kBufferSize = std::size_t{1} << 20;
+
+[[noreturn]] void io_error(const char* what, const std::filesystem::path& path) {
+    // A full disk fails the build step (exit 6); anything else here is unexpected.
+    const bool full = errno == ENOSPC || errno == EDQUOT;
+    fail(full ? ErrorKind::BuildFailed : ErrorKind::Internal, "cannot {} {}: {}", what,
+         path.string(), std::strerror(errno));
+}
+} // namespace
+
+void replace_with(const std::filesystem::path& dest, const UnsafeFn& on_unsafe) {
+    struct stat st {};
+    if (::lstat(dest.c_str(), &st) != 0) {
+        return;
+    }
+    if (S_ISDIR(st.st_mode)) {
+        on_unsafe(dest.string() + " exists and is a directory");
+        return;
+    }
+    if (::unlink(dest.c_str()) != 0) {
+        io_error("replace", dest);
+    }
+}
+
+OutputFile::OutputFile() : m_buffer(kBufferSize) {}
+
+OutputFile::~OutputFile() {
+    if (m_fd >= 0) {
+        ::close(m_fd);
+    }
+}
+
+void OutputFile::create(const std::filesystem::path& dest, std::uint32_t mode,
+                        const UnsafeFn& on_unsafe) {
+    const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
+    m_fd = ::open(dest.c_str(), flags, 0600);
+    if (m_fd < 0 && errno == EEXIST) { // a duplicate entry: the later one wins, as with tar
+        replace_with(dest, on_unsafe);
+        m_fd = ::open(dest.c_str(), flags, 0600);
+    }
+    if (m_fd < 0) {
+        io_error("create", dest);
+    }
+    m_path = dest;
+    m_mode = mode;
+    m_used = 0;
+    m_buffer_offset = 0;
+    m_end = 0;
+}
+
+void OutputFile::flush() {
+    std::size_t done = 0;
+    while (done < m_used) {
+        ssize_t n = ::pwrite(m_fd, m_buffer.data() + done, m_used - done,
+                             static_cast<off_t>(m_buffer_offset + done));
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            io_error("write", m_path);
+        }
+        done += static_cast<std::size_t>(n);
+    }
+    m_buffer_offset += m_used;
+    m_used = 0;
+}
+
+void OutputFile::write_at(std::uint64_t offset, const char* data, std::size_t size) {
+    if (offset != m_buffer_offset + m_used) { // a hole in a sparse entry
+        flush();
+        m_buffer_offset = offset;
+    }
+    while (size > 0) {
+        std::size_t n = std::min(size, m_buffer.size() - m_used);
+        std::memcpy(m_buffer.data() + m_used, data, n);
+        m_used += n;
+        data += n;
+        size -= n;
+        if (m_used == m_buffer.size()) {
+            flush();
+        }
+    }
+    m_end = std::max(m_end, m_buffer_offset + m_used);
+}
+
+std::uint64_t OutputFile::finish(std::uint64_t logical_size, bool start_writeback) {
+    flush();
+    std::uint64_t size = std::max(m_end, logical_size);
+    if (size > m_end && ::ftruncate(m_fd, static_cast<off_t>(size)) != 0) {
+        io_error("extend", m_path);
+    }
+    if (::fchmod(m_fd, static_cast<mode_t>(m_mode)) != 0) {
+        io_error("chmod", m_path);
+    }
+    if (start_writeback) {
+        // Only starts writeback; the store's fsync at commit then has little left to wait for.
+        ::sync_file_range(m_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+    int fd = m_fd;
+    m_fd = -1;
+    if (::close(fd) != 0) {
+        io_error("close", m_path);
+    }
+    return size;
+}
+
+} // namespace cudapkgs::unpack::detail

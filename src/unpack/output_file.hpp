@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// Buffered, sparse-aware writing of one extracted file (module-private).
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace cudapkgs::unpack::detail {
+
+/// Called with a reason when the destination cannot be used safely; must throw.
+using UnsafeFn = std::function<void(const std::string&)>;
+
+/// Removes a file or symlink at `dest` so a new entry can take its place; a directory there is
+/// unsafe (reported through `on_unsafe`).
+void replace_with(const std::filesystem::path& dest, const UnsafeFn& on_unsafe);
+
+/// One output file at a time, written through a large buffer (few, big write calls).
+class OutputFile {
+  public:
+    OutputFile();
+    ~OutputFile();
+    OutputFile(const OutputFile&) = delete;
+    OutputFile& operator=(const OutputFile&) = delete;
+
+    /// Creates `dest` (never following a symlink there) to be given `mode` when finished.
+    void create(const std::filesystem::path& dest, std::uint32_t mode, const UnsafeFn& on_unsafe);
+    /// Writes `size` bytes at `offset` (tar data blocks arrive in order; holes are skipped).
+    void write_at(std::uint64_t offset, const char* data, std::size_t size);
+    /// Flushes, extends to `logical_size`, sets the mode and closes; returns the file size.
+    std::uint64_t finish(std::uint64_t logical_size, bool start_writeback);
+
+  private:
+    void flush();
+    int m_fd = -1;
+    std::filesystem::path m_path;
+    std::uint32_t m_mode = 0;
+    std::vector<char> m_buffer;
+    std::size_t m_used = 0;
+    std::uint64_t m_buffer_offset = 0; ///< file offset of m_buffer[0]
+    std::uint64_t m_end = 0;           ///< highest offset written so far
+};
+
+} // namespace cudapkgs::unpack::detail

@@ -1,0 +1,102 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "store_test_support.hpp"
+
+#include <cudapkgs/store/tree_hash.hpp>
+#include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/file.hpp>
+
+#include <catch2/catch.hpp>
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+using namespace cudapkgs::store;
+using cudapkgs::store::test::write;
+namespace fs = std::filesystem;
+
+namespace {
+fs::path make_tree(const fs::path& root) {
+    write(root / "b" / "file", "hello");
+    write(root / "a.txt", "x", 0755);
+    fs::create_symlink("b/file", root / "link");
+    fs::create_directories(root / "empty");
+    return root;
+}
+} // namespace
+
+TEST_CASE("tree hash matches the documented serialisation", "[store]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    auto root = make_tree(tmp.path() / "t");
+    using namespace std::string_literals;
+    // Hand-built from docs/store.md: children in byte order, NUL-terminated fields.
+    std::string expected = "cudapkgs-tree-v1\0"s + "d\0.\0"s +
+                           "f\0a.txt\0x\0"
+                           "1\0"s +
+                           cudapkgs::util::sha256_hex("x") + "\0"s + "d\0b\0"s +
+                           "f\0b/file\0-\0"
+                           "5\0"s +
+                           cudapkgs::util::sha256_hex("hello") + "\0"s + "d\0empty\0"s +
+                           "l\0link\0b/file\0"s;
+    auto h = hash_tree(root);
+    CHECK(h.hash == "sha256:" + cudapkgs::util::sha256_hex(expected));
+    CHECK(h.size == 6);
+    CHECK(h.entries == 6);
+}
+
+TEST_CASE("tree hash sees contents, exec bit, symlink targets and names", "[store]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    auto root = make_tree(tmp.path() / "t");
+    auto base = hash_tree(root).hash;
+    SECTION("contents") {
+        write(root / "b" / "file", "hellO");
+    }
+    SECTION("exec bit") {
+        ::chmod((root / "a.txt").c_str(), 0644);
+    }
+    SECTION("symlink target") {
+        fs::remove(root / "link");
+        fs::create_symlink("b/filE", root / "link");
+    }
+    SECTION("rename") {
+        fs::rename(root / "empty", root / "empty2");
+    }
+    SECTION("new empty dir") {
+        fs::create_directories(root / "b" / "sub");
+    }
+    CHECK(hash_tree(root).hash != base);
+}
+
+TEST_CASE("tree hash ignores write bits and timestamps", "[store]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    auto root = make_tree(tmp.path() / "t");
+    auto base = hash_tree(root).hash;
+    ::chmod((root / "b" / "file").c_str(), 0444);
+    fs::last_write_time(root / "a.txt", fs::file_time_type::clock::now() - std::chrono::hours(5));
+    CHECK(hash_tree(root).hash == base);
+}
+
+TEST_CASE("sealing makes the tree read-only and keeps the hash", "[store]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    auto root = make_tree(tmp.path() / "t");
+    auto base = hash_tree(root).hash;
+    CHECK(seal_and_hash_tree(root).hash == base);
+    struct stat st {};
+    ::stat((root / "a.txt").c_str(), &st);
+    CHECK((st.st_mode & 07777) == 0555);
+    ::stat((root / "b" / "file").c_str(), &st);
+    CHECK((st.st_mode & 07777) == 0444);
+    ::stat((root / "b").c_str(), &st);
+    CHECK((st.st_mode & 07777) == 0555);
+    ::chmod(root.c_str(), 0755);
+    ::chmod((root / "b").c_str(), 0755);
+    ::chmod((root / "empty").c_str(), 0755);
+}
+
+TEST_CASE("tree hash refuses symlink roots and special files", "[store]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    fs::create_directories(tmp.path() / "t");
+    fs::create_directory_symlink(tmp.path() / "t", tmp.path() / "l");
+    CHECK_THROWS_AS(hash_tree(tmp.path() / "l"), cudapkgs::Error);
+    REQUIRE(::mkfifo((tmp.path() / "t" / "fifo").c_str(), 0644) == 0);
+    CHECK_THROWS_AS(hash_tree(tmp.path() / "t"), cudapkgs::Error);
+}
