@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "build_support.hpp"
 #include "commands.hpp"
+#include "frozen.hpp"
 #include "output.hpp"
 
 #include <cudapkgs/fetch/progress.hpp>
@@ -63,6 +64,7 @@ RunFn setup_build(CLI::App& cmd, const GlobalOptions& global) {
     cmd.add_option("--progress", args->progress, "auto, bar, plain, json or none");
     return [args, &global] {
         BuildSession session(global, args->progress, args->keep_going, args->rebuild);
+        check_frozen(session.eval, args->attrpaths);
         if (args->dry_run) {
             return print_plan(session, *args, global.json);
         }

@@ -40,6 +40,11 @@ RunFn setup_fetch(CLI::App&, const GlobalOptions&);
 RunFn setup_store(CLI::App&, const GlobalOptions&);
 RunFn setup_elf(CLI::App&, const GlobalOptions&);
 RunFn setup_check(CLI::App&, const GlobalOptions&);
+RunFn setup_lock(CLI::App&, const GlobalOptions&);
+RunFn setup_cache_key(CLI::App&, const GlobalOptions&);
+RunFn setup_mirror(CLI::App&, const GlobalOptions&);
+RunFn setup_manifests(CLI::App&, const GlobalOptions&);
+RunFn setup_doctor(CLI::App&, const GlobalOptions&);
 RunFn setup_gpu_info(CLI::App&, const GlobalOptions&);
 RunFn setup_build_source(CLI::App&, const GlobalOptions&);
 
