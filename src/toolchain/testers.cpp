@@ -65,8 +65,11 @@ nlohmann::json TestReport::to_json() const {
 }
 
 TestReport run_testers(const std::vector<Tester>& testers, const fs::path& package_out,
-                       std::vector<std::string> env) {
+                       std::vector<std::string> env, const fs::path& driver_lib_dir) {
     env_unset(env, "LD_LIBRARY_PATH");
+    if (!driver_lib_dir.empty()) {
+        env_set(env, "LD_LIBRARY_PATH", driver_lib_dir.string());
+    }
     if (!env_get(env, "PATH")) {
         env_set(env, "PATH", "/usr/bin:/bin");
     }

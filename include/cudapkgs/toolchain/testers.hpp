@@ -35,8 +35,11 @@ struct TestReport {
 
 /// Runs each tester with `env` minus LD_LIBRARY_PATH (the binaries must find their libraries
 /// through RUNPATH), the working directory `package_out`, and argv[0] resolved against
-/// `package_out` when it is relative. Never throws for a failing tester: the result says why.
+/// `package_out` when it is relative. A non-empty `driver_lib_dir` (config driverLibDir)
+/// becomes the only LD_LIBRARY_PATH entry, so libcudart's dlopen("libcuda.so.1") finds a
+/// driver outside the loader's cache. Never throws for a failing tester: the result says why.
 TestReport run_testers(const std::vector<Tester>& testers, const std::filesystem::path& package_out,
-                       std::vector<std::string> env);
+                       std::vector<std::string> env,
+                       const std::filesystem::path& driver_lib_dir = {});
 
 } // namespace cudapkgs::toolchain

@@ -56,3 +56,11 @@ TEST_CASE("run_testers: a hanging tester times out", "[toolchain]") {
     CHECK_FALSE(report.passed());
     CHECK(report.results[0].reason.find("timed out") == 0);
 }
+
+TEST_CASE("run_testers: driverLibDir is the only LD_LIBRARY_PATH entry", "[toolchain]") {
+    util::ScopedTempDir out;
+    program(out.path() / "bin/show", "echo \"LD=$LD_LIBRARY_PATH\"\n");
+    auto report = run_testers({{{"bin/show"}, "LD=/drv/lib64\n", 0, 10}}, out.path(),
+                              {"PATH=/bin", "LD_LIBRARY_PATH=/cuda/lib"}, "/drv/lib64");
+    CHECK(report.passed());
+}
