@@ -45,6 +45,11 @@ constexpr std::array kCommands = {
                 "cudapkgs elf set-runpath lib/libfoo.so '$ORIGIN/../lib'", &setup_elf},
     CommandSpec{"check", "Check that every DT_NEEDED of ELF files resolves",
                 "cudapkgs check result-lib/ --json", &setup_check},
+    CommandSpec{"gpu-info", "Show what the CUDA driver reports (debugging testers)",
+                "cudapkgs gpu-info --json", &setup_gpu_info, true},
+    CommandSpec{"build-source", "Build one source package against an explicit toolkit",
+                "cudapkgs build-source packages/saxpy --toolkit-part DIR... -o out",
+                &setup_build_source, true},
 };
 
 } // namespace

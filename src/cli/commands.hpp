@@ -45,5 +45,7 @@ RunFn setup_cache_key(CLI::App&, const GlobalOptions&);
 RunFn setup_mirror(CLI::App&, const GlobalOptions&);
 RunFn setup_manifests(CLI::App&, const GlobalOptions&);
 RunFn setup_doctor(CLI::App&, const GlobalOptions&);
+RunFn setup_gpu_info(CLI::App&, const GlobalOptions&);
+RunFn setup_build_source(CLI::App&, const GlobalOptions&);
 
 } // namespace cudapkgs::cli
