@@ -121,6 +121,8 @@ void Builder::build_node(Node& node, const std::vector<Node>& nodes) {
     ctx.derivation = node.derivation;
     ctx.archive = node.target.package->src ? download_path(*node.target.package) : fs::path();
     ctx.driver_lib_dir = m_options.driver_lib_dir;
+    ctx.allow_unsupported_compiler =
+        node.target.set->instance().config.allow_unsupported_compiler;
     ctx.store_mutex = &m_store_mutex;
     for (std::size_t d : node.deps) {
         const Node& dep = nodes[d];

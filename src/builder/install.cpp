@@ -5,6 +5,10 @@
 #include <cudapkgs/elf/elf_editor.hpp>
 #include <cudapkgs/elf/elf_file.hpp>
 #include <cudapkgs/elf/resolve.hpp>
+#include <cudapkgs/toolchain/host_compiler.hpp>
+#include <cudapkgs/toolchain/merged_toolkit.hpp>
+#include <cudapkgs/toolchain/recipe.hpp>
+#include <cudapkgs/toolchain/source_build.hpp>
 #include <cudapkgs/unpack/unpacker.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
@@ -331,6 +335,40 @@ void patch_elf_files(const InstallContext& ctx, const Staging& staging) {
     }
 }
 
+/// Builds a source package with nvcc: a merged toolkit view of its dependencies, the set's
+/// gencode flags, a checked host compiler and a clean environment; installs into `out`.
+void build_from_source(const InstallContext& ctx, const Staging& staging,
+                       const fs::path& work) {
+    const auto& recipe = *ctx.package->recipe;
+    std::vector<fs::path> roots;
+    for (const auto& dep : ctx.dependencies) {
+        for (const auto& [output, path] : dep.outputs) {
+            roots.push_back(path);
+        }
+    }
+    const fs::path toolkit = work / "toolkit";
+    toolchain::make_merged_toolkit(roots, toolkit);
+    const auto& cuda = ctx.set->definition().cuda_major_minor;
+    const auto flags = ctx.set->flags();
+    toolchain::SourceBuild build;
+    build.kind = recipe.kind;
+    build.source_dir = recipe.src_path;
+    build.build_dir = work / "build";
+    build.install_prefix = staging.dir("out");
+    build.toolkit_root = toolkit;
+    build.host_compiler = toolchain::check_host_compiler(toolchain::detect_host_compiler(), cuda,
+                                                         ctx.allow_unsupported_compiler);
+    build.gencode = flags.gencode;
+    build.cmake_architectures = toolchain::cmake_architectures(flags);
+    build.link_libs = recipe.link;
+    build.sources = recipe.sources;
+    build.output_name = recipe.output_name.empty() ? recipe.pname : recipe.output_name;
+    build.extra_flags = recipe.extra_flags;
+    build.log_file = work / "build.log";
+    fs::create_directories(build.build_dir);
+    toolchain::build_source(build);
+}
+
 bool is_empty_dir(const fs::path& dir) { return fs::directory_iterator(dir) == fs::directory_iterator(); }
 
 void write_metadata(const InstallContext& ctx, const Staging& staging,
@@ -393,6 +431,13 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
                 return staging.dir(router.output_for(*rel)) / *rel;
             },
             options);
+    }
+    if (pkg.recipe) {
+        store::BuildDir work = [&] {
+            std::lock_guard guard(*ctx.store_mutex);
+            return ctx.store->make_build_dir();
+        }();
+        build_from_source(ctx, staging, work.path());
     }
     for (const auto& step : pkg.build) {
         if (auto it = step.find("symlinks"); it != step.end()) {

@@ -33,6 +33,7 @@ struct InstallContext {
     std::filesystem::path archive; ///< verified download; empty for packages without a source
     std::vector<DependencyInfo> dependencies;
     std::optional<std::filesystem::path> driver_lib_dir;
+    bool allow_unsupported_compiler = false;
 };
 
 /// Builds one package into the store and returns its registered outputs. Throws

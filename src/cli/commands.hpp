@@ -34,6 +34,8 @@ RunFn setup_list(CLI::App&, const GlobalOptions&);
 RunFn setup_eval(CLI::App&, const GlobalOptions&);
 RunFn setup_flags(CLI::App&, const GlobalOptions&);
 RunFn setup_build(CLI::App&, const GlobalOptions&);
+RunFn setup_env(CLI::App&, const GlobalOptions&);
+RunFn setup_test(CLI::App&, const GlobalOptions&);
 RunFn setup_show_derivation(CLI::App&, const GlobalOptions&);
 RunFn setup_cdi(CLI::App&, const GlobalOptions&);
 RunFn setup_fetch(CLI::App&, const GlobalOptions&);

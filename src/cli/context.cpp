@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "context.hpp"
 
+#include <cudapkgs/store/tree_hash.hpp>
 #include <cudapkgs/toolchain/host_compiler.hpp>
+#include <cudapkgs/toolchain/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <cstdlib>
@@ -73,6 +75,20 @@ std::vector<fs::path> fixup_dirs(const GlobalOptions& global) {
         return {installed.lexically_normal()};
     }
     return {fs::path(CUDAPKGS_SOURCE_DIR) / "fixups"};
+}
+
+fs::path packages_dir() {
+    fs::path installed = executable_dir() / ".." / "share" / "cudapkgs" / "packages";
+    std::error_code ec;
+    if (fs::is_directory(installed, ec)) {
+        return installed.lexically_normal();
+    }
+    return fs::path(CUDAPKGS_SOURCE_DIR) / "packages";
+}
+
+const std::optional<toolchain::HostCompiler>& detected_host_compiler() {
+    static const auto detected = toolchain::detect_host_compiler();
+    return detected;
 }
 
 std::string store_dir(const GlobalOptions& global) {
@@ -147,6 +163,11 @@ EvalContext make_eval_context(const GlobalOptions& global) {
     ctx.catalog = std::make_unique<pkgset::Catalog>(
         manifest::load_manifest_dirs(manifest_dirs(global)),
         fixups::FixupSet::load(fixup_dirs(global)));
+    for (auto& recipe : toolchain::load_source_recipes(packages_dir())) {
+        std::string hash = store::hash_tree(recipe.src_path).hash;
+        ctx.catalog->add_source_package(
+            {std::make_shared<const toolchain::SourceRecipe>(std::move(recipe)), hash});
+    }
     pkgset::Instance base{ctx.config, ctx.system, {}, {}};
     // Config overlays first, then --overlay files, each applied in order.
     std::vector<std::string> overlay_files = ctx.config.overlays;
@@ -159,8 +180,12 @@ EvalContext make_eval_context(const GlobalOptions& global) {
     settings.store_dir = ctx.store_dir;
     settings.mirrors = ctx.mirrors;
     settings.host_compiler = [](const version::Version& cuda) {
-        static const auto detected = toolchain::detect_host_compiler();
-        return toolchain::describe(detected, cuda);
+        return toolchain::describe(detected_host_compiler(), cuda);
+    };
+    settings.host_compiler_identity = [] {
+        const auto& hc = detected_host_compiler();
+        return hc ? nlohmann::json{{"family", hc->family}, {"version", hc->version}}
+                  : nlohmann::json(nullptr);
     };
     ctx.evaluator = std::make_unique<pkgset::Evaluator>(*ctx.catalog, base, settings);
     return ctx;

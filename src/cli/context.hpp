@@ -7,6 +7,7 @@
 #include <cudapkgs/config/config.hpp>
 #include <cudapkgs/pkgset/catalog.hpp>
 #include <cudapkgs/pkgset/evaluator.hpp>
+#include <cudapkgs/toolchain/host_compiler.hpp>
 
 #include <filesystem>
 #include <memory>
@@ -46,6 +47,11 @@ config::Config load_config(const GlobalOptions& global);
 bool frozen_requested(const GlobalOptions& global);
 /// --lock, else cudapkgs.lock in the current directory.
 std::string lock_file_of(const GlobalOptions& global);
+
+/// The source packages directory: installed share/cudapkgs/packages, else the source tree's.
+std::filesystem::path packages_dir();
+/// The host compiler (CUDAHOSTCXX, CXX, g++, clang++), detected once.
+const std::optional<toolchain::HostCompiler>& detected_host_compiler();
 
 /// Loads manifests, config and the evaluator.
 EvalContext make_eval_context(const GlobalOptions& global);

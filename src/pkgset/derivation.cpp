@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/derivation.hpp>
+#include <cudapkgs/toolchain/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
 
@@ -29,6 +30,9 @@ const Derivation& DerivationBuilder::get(const Package& package) {
     if (auto it = m_done.find(package.attr); it != m_done.end()) {
         return it->second;
     }
+    if (auto it = m_shared->find(package.attr); it != m_shared->end()) {
+        return it->second;
+    }
     if (std::find(m_stack.begin(), m_stack.end(), package.attr) != m_stack.end()) {
         fail(ErrorKind::InvalidInput, "dependency cycle in {} through '{}'", m_set->name(),
              package.attr);
@@ -40,6 +44,7 @@ const Derivation& DerivationBuilder::get(const Package& package) {
     }
     m_stack.push_back(package.attr);
     json deps = json::object();
+    bool dependent = package.recipe != nullptr;
     for (const auto& dep_name : package.dependencies) {
         const Package* dep = m_set->find(dep_name);
         if (dep == nullptr) {
@@ -49,6 +54,7 @@ const Derivation& DerivationBuilder::get(const Package& package) {
         }
         const Derivation& d = get(*dep);
         deps[dep_name] = d.outputs;
+        dependent = dependent || d.capability_dependent;
     }
     m_stack.pop_back();
 
@@ -76,11 +82,23 @@ const Derivation& DerivationBuilder::get(const Package& package) {
                    {{"build", package.build},
                     {"ignoreMissing", package.ignore_missing},
                     {"systemLibraries", package.system_libraries}}}};
+    if (package.recipe) {
+        // Built with nvcc: the recipe, its sources and the device-code settings are inputs.
+        const auto flags = m_set->flags();
+        json recipe = package.recipe->to_json();
+        recipe.erase("src");
+        drv.inputs["source"] = {{"recipe", recipe}, {"hash", package.recipe_hash}};
+        drv.inputs["cudaCapabilities"] = m_set->capabilities();
+        drv.inputs["cudaForwardCompat"] = flags.forward_compat;
+        drv.inputs["hostCompiler"] = m_host_compiler;
+    }
+    drv.capability_dependent = dependent;
     drv.hash = util::sha256_hex(drv.inputs.dump());
     for (const auto& output : package.outputs) {
         drv.outputs[output] = store_path_name(drv.hash, package, output);
     }
-    return m_done.emplace(package.attr, std::move(drv)).first->second;
+    auto& memo = dependent ? m_done : *m_shared;
+    return memo.emplace(package.attr, std::move(drv)).first->second;
 }
 
 } // namespace cudapkgs::pkgset

@@ -225,7 +225,9 @@ json Evaluator::package_json(const PackageSet& set, const Package& p) {
         set.validate_capabilities();
     }
     auto key = std::make_tuple(set.contents().get(), p.attr, accepted);
-    if (auto it = m_package_json.find(key); it != m_package_json.end()) {
+    const bool shareable =
+        !p.recipe && !(p.available() && accepted && derivation(set, p).capability_dependent);
+    if (auto it = m_package_json.find(key); shareable && it != m_package_json.end()) {
         return it->second;
     }
     json src = nullptr;
@@ -255,13 +257,19 @@ json Evaluator::package_json(const PackageSet& set, const Package& p) {
     if (p.available() && accepted) {
         out["outPaths"] = out_paths(set, p, set.name() + "." + p.attr);
     }
+    if (!shareable) {
+        return out;
+    }
     return m_package_json.emplace(std::move(key), std::move(out)).first->second;
 }
 
 const Derivation& Evaluator::derivation(const PackageSet& set, const Package& package) {
-    auto& builder = m_derivations[set.contents().get()];
+    auto& builder = m_derivations[&set];
     if (!builder) {
-        builder = std::make_unique<DerivationBuilder>(set);
+        builder = std::make_unique<DerivationBuilder>(
+            set, &m_shared_derivations[set.contents().get()],
+            m_settings.host_compiler_identity ? m_settings.host_compiler_identity()
+                                              : nlohmann::json(nullptr));
     }
     return builder->get(package);
 }

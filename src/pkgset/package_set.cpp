@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/package_set.hpp>
+#include <cudapkgs/toolchain/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/spelling.hpp>
 
@@ -80,6 +81,9 @@ class ContentsBuilder {
         for (const auto& product : m_catalog->library_products()) {
             add_library_product(product);
         }
+        for (const auto& source : m_catalog->source_packages()) {
+            add_source_package(source);
+        }
         for (const auto& overlay : m_instance->overlays) {
             if (overlay->applies_to(m_definition->name)) {
                 apply_overlay(*overlay);
@@ -99,6 +103,7 @@ class ContentsBuilder {
     void add_library_product(const std::string& product);
     Package make_package(const Manifest& m, const ManifestEntry& e, std::string attr) const;
     void apply_rules(Package& p, const fixups::RuleList& rules) const;
+    void add_source_package(const Catalog::SourcePackage& source);
     void apply_overlay(const Overlay& overlay);
     void resolve_dependencies();
 
@@ -348,6 +353,35 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
         apply_rules(p, *rules);
     }
     return p;
+}
+
+void ContentsBuilder::add_source_package(const Catalog::SourcePackage& source) {
+    const toolchain::SourceRecipe& r = *source.recipe;
+    Package p;
+    p.attr = r.pname;
+    p.pname = r.pname;
+    p.version = r.version;
+    p.product = "source";
+    p.description = r.description;
+    p.license = {r.license_short_name, r.license_free};
+    p.outputs = {"out"};
+    p.dependencies = r.dependencies_for(m_definition->cuda);
+    p.platforms = r.platforms;
+    p.main_program = r.main_program;
+    p.recipe = source.recipe;
+    p.recipe_hash = source.hash;
+    if (!r.platforms.empty() &&
+        std::find(r.platforms.begin(), r.platforms.end(), m_instance->system) == r.platforms.end()) {
+        p.unavailable_reasons.push_back(
+            fmt::format("{} is not built for {}", r.pname, m_instance->system));
+    }
+    if (!m_instance->config.cuda_support) {
+        p.unavailable_reasons.push_back("CUDA support is disabled (config cudaSupport = false)");
+    }
+    if (const auto* rules = m_catalog->fixups().find(p.pname)) {
+        apply_rules(p, *rules);
+    }
+    m_out.packages.push_back(std::move(p));
 }
 
 void ContentsBuilder::apply_rules(Package& p, const fixups::RuleList& rules) const {

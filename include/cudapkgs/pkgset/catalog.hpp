@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cudapkgs/fixups/fixup.hpp>
+#include <cudapkgs/pkgset/package.hpp>
 #include <cudapkgs/manifest/manifest.hpp>
 #include <cudapkgs/version/version.hpp>
 
@@ -30,6 +31,14 @@ class Catalog {
     /// pin names a manifest that does not exist.
     explicit Catalog(manifest::ManifestStore store, fixups::FixupSet fixups = {});
 
+    /// A package built from source, shipped in every set.
+    struct SourcePackage {
+        std::shared_ptr<const toolchain::SourceRecipe> recipe;
+        std::string hash; ///< content hash of its source directory
+    };
+    void add_source_package(SourcePackage package) { m_sources.push_back(std::move(package)); }
+    const std::vector<SourcePackage>& source_packages() const noexcept { return m_sources; }
+
     const manifest::ManifestStore& manifests() const noexcept { return m_store; }
     const fixups::FixupSet& fixups() const noexcept { return m_fixups; }
     const std::vector<SetDefinition>& sets() const noexcept { return m_sets; }
@@ -45,6 +54,7 @@ class Catalog {
   private:
     manifest::ManifestStore m_store;
     fixups::FixupSet m_fixups;
+    std::vector<SourcePackage> m_sources;
     std::vector<SetDefinition> m_sets;
     std::map<std::string, std::string> m_aliases;
 };

@@ -19,6 +19,9 @@ struct Derivation {
     std::string hash; ///< sha256 hex of the canonical inputs
     /// output → store path base name `<32-char hash>-<pname>-<version>[-<output>]`
     std::map<std::string, std::string> outputs;
+    /// Built with nvcc, or depends on something that is: capabilities, forward compatibility
+    /// and the host compiler are inputs.
+    bool capability_dependent = false;
 };
 
 /// Computes derivations for the packages of one set, memoised, resolving dependencies by name
@@ -26,12 +29,18 @@ struct Derivation {
 /// unavailable dependencies.
 class DerivationBuilder {
   public:
-    explicit DerivationBuilder(const PackageSet& set) : m_set(&set) {}
+    /// `shared` memoises derivations that do not depend on capabilities, across every variant
+    /// using the same set contents; `host_compiler` identifies the compiler nvcc builds use.
+    DerivationBuilder(const PackageSet& set, std::map<std::string, Derivation>* shared,
+                      nlohmann::json host_compiler = nullptr)
+        : m_set(&set), m_shared(shared), m_host_compiler(std::move(host_compiler)) {}
 
     const Derivation& get(const Package& package);
 
   private:
     const PackageSet* m_set;
+    std::map<std::string, Derivation>* m_shared;
+    nlohmann::json m_host_compiler;
     std::map<std::string, Derivation> m_done;
     std::vector<std::string> m_stack;
 };

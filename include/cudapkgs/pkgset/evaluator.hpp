@@ -24,6 +24,8 @@ struct EvalSettings {
     /// Describes the host compiler for `<set>.hostCompiler` (kept out of pkgset: it runs a
     /// process).
     std::function<nlohmann::json(const version::Version& cuda_major_minor)> host_compiler;
+    /// Identifies the host compiler ({family, version}) for derivations of nvcc-built packages.
+    std::function<nlohmann::json()> host_compiler_identity;
 };
 
 /// A package found by attribute path.
@@ -75,7 +77,8 @@ class Evaluator {
     std::map<std::string, std::size_t> m_instance_keys;
     std::map<std::pair<std::size_t, std::string>, std::unique_ptr<PackageSet>> m_sets;
     std::map<std::string, std::shared_ptr<const SetContents>> m_contents;
-    std::map<const SetContents*, std::unique_ptr<DerivationBuilder>> m_derivations;
+    std::map<const PackageSet*, std::unique_ptr<DerivationBuilder>> m_derivations;
+    std::map<const SetContents*, std::map<std::string, Derivation>> m_shared_derivations;
     /// Package objects by (contents, attribute, licence accepted): variants share them.
     std::map<std::tuple<const SetContents*, std::string, bool>, nlohmann::json> m_package_json;
 };

@@ -4,9 +4,14 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
+
+namespace cudapkgs::toolchain {
+struct SourceRecipe;
+}
 
 namespace cudapkgs::pkgset {
 
@@ -46,6 +51,9 @@ struct Package {
     std::vector<std::string> ignore_missing;        ///< globs autoPatchelf may leave unresolved
     nlohmann::json build = nlohmann::json::array(); ///< fixup build steps, in order
     std::vector<std::string> fixup_origins;         ///< files whose rules applied
+    /// Set for packages built from source with nvcc (packages/<name>/package.json).
+    std::shared_ptr<const toolchain::SourceRecipe> recipe;
+    std::string recipe_hash; ///< content hash of the recipe's source directory
 
     bool available() const { return unavailable_reasons.empty(); }
 };

@@ -1,0 +1,55 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "build_support.hpp"
+#include "commands.hpp"
+#include "output.hpp"
+
+#include <cudapkgs/toolchain/gpu.hpp>
+#include <cudapkgs/toolchain/recipe.hpp>
+#include <cudapkgs/toolchain/testers.hpp>
+#include <cudapkgs/util/error.hpp>
+
+#include <iostream>
+
+namespace cudapkgs::cli {
+
+RunFn setup_test(CLI::App& cmd, const GlobalOptions& global) {
+    auto attrpath = std::make_shared<std::string>();
+    cmd.add_option("ATTRPATH", *attrpath, "A package with testers, e.g. cudaPackages_13_0.saxpy")
+        ->required();
+    return [attrpath, &global] {
+        BuildSession session(global, "auto");
+        auto target = session.targets({*attrpath}).front();
+        if (!target.package->recipe || target.package->recipe->testers.empty()) {
+            fail(ErrorKind::InvalidInput, "'{}' has no testers", target.attrpath);
+        }
+        const std::string driver_dir = session.eval.config.driver_lib_dir;
+        // The GPU is checked first: without one, nothing is built.
+        auto gpu = toolchain::detect_gpu(driver_dir);
+        if (!gpu.usable) {
+            if (global.json) {
+                print_json({{"attrpath", target.attrpath},
+                            {"status", "skipped"},
+                            {"reason", gpu.reason},
+                            {"gpu", gpu.to_json()}});
+            }
+            std::cerr << "cudapkgs: no usable GPU, test skipped: " << gpu.reason << "\n";
+            return 77;
+        }
+        auto built = session.builder->build({target}).front();
+        auto report = toolchain::run_testers(target.package->recipe->testers,
+                                             built.outputs.at("out"), {}, driver_dir);
+        if (global.json) {
+            print_json({{"attrpath", target.attrpath},
+                        {"status", report.passed() ? "passed" : "failed"},
+                        {"gpu", gpu.to_json()},
+                        {"outPath", built.outputs.at("out").string()},
+                        {"report", report.to_json()}});
+        } else {
+            print_line(report.to_json().dump(2));
+            print_line(fmt::format("{}: {}", target.attrpath, report.passed() ? "passed" : "FAILED"));
+        }
+        return report.passed() ? 0 : 6;
+    };
+}
+
+} // namespace cudapkgs::cli
