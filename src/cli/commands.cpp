@@ -28,6 +28,8 @@ constexpr std::array kCommands = {
                 "cudapkgs elf set-runpath lib/libfoo.so '$ORIGIN/../lib'", &setup_elf},
     CommandSpec{"check", "Check that every DT_NEEDED of ELF files resolves",
                 "cudapkgs check result-lib/ --json", &setup_check},
+    CommandSpec{"cache", "Signed binary caches: keygen, push store paths, pull them",
+                "cudapkgs cache push --key ci.secret file:///srv/cache ./result", &setup_cache},
 };
 
 } // namespace

@@ -38,5 +38,6 @@ RunFn setup_fetch(CLI::App&, const GlobalOptions&);
 RunFn setup_store(CLI::App&, const GlobalOptions&);
 RunFn setup_elf(CLI::App&, const GlobalOptions&);
 RunFn setup_check(CLI::App&, const GlobalOptions&);
+RunFn setup_cache(CLI::App&, const GlobalOptions&);
 
 } // namespace cudapkgs::cli
