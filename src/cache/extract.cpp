@@ -73,7 +73,7 @@ class HashingReader {
 void extract_verified(const fs::path& archive, const CacheInfo& info, const fs::path& dest,
                       std::string_view source) {
     const std::string what =
-        fmt::format("the archive of {} from {}", info.store_path.to_string(), source);
+        fmt::format("{} of {} from {}", info.archive_path(), info.store_path.to_string(), source);
     HashingReader reader(archive, info.archive_size, what);
     unpack::Options options;
     options.roots = {dest};
