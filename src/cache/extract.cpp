@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "extract.hpp"
 
-#include <cudapkgs/store/tree_hash.hpp>
 #include <cudapkgs/unpack/unpacker.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
@@ -103,15 +102,6 @@ void extract_verified(const fs::path& archive, const CacheInfo& info, const fs::
         Error error(ErrorKind::Integrity, fmt::format("hash mismatch for {}", what));
         error.add_note("expected sha256:" + info.archive_sha256);
         error.add_note("got      sha256:" + sha);
-        throw error;
-    }
-    store::TreeHash tree = store::hash_tree(dest);
-    if (tree.hash != info.content_hash || tree.size != info.size) {
-        Error error(ErrorKind::Integrity,
-                    fmt::format("the unpacked {} does not match its signed content hash",
-                                info.store_path.to_string()));
-        error.add_note(fmt::format("expected {} ({} bytes)", info.content_hash, info.size));
-        error.add_note(fmt::format("got      {} ({} bytes)", tree.hash, tree.size));
         throw error;
     }
 }

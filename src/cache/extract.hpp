@@ -10,8 +10,10 @@
 namespace cudapkgs::cache::detail {
 
 /// Unpacks `archive` into `dest` (an empty directory), hashing the compressed bytes as they
-/// are read, then checks ArchiveSize, ArchiveSha256, Size and ContentHash of `info`. Throws
-/// Error{Integrity} naming `source` on any mismatch or unsafe entry; `dest` is then garbage.
+/// are read, then checks ArchiveSize and ArchiveSha256 of `info`; Size bounds the unpacked
+/// bytes. Throws Error{Integrity} naming `source` on any mismatch or unsafe entry; `dest` is
+/// then garbage. ContentHash is checked by the store's commit (CommitOutput::expected_hash),
+/// which hashes the tree anyway.
 void extract_verified(const std::filesystem::path& archive, const CacheInfo& info,
                       const std::filesystem::path& dest, std::string_view source);
 

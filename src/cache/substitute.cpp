@@ -174,16 +174,44 @@ class Substituter {
             if (m_store.is_valid(p)) {
                 continue; // another process substituted or built it meanwhile
             }
-            outputs.push_back({fetch_archive(p, c), p, c.info.references, c.info.deriver});
+            outputs.push_back(
+                {fetch_archive(p, c), p, c.info.references, c.info.deriver, c.info.content_hash});
             fetched.push_back(p);
         }
         if (!outputs.empty()) {
-            m_store.commit_outputs(locks, std::move(outputs));
+            commit(locks, std::move(outputs), plan);
         }
         for (const auto& p : fetched) {
             spdlog::info("substituted {} from {}", p.to_string(), name(plan.at(p).substituter));
         }
         return fetched;
+    }
+
+    /// Commits the closure; a tree whose content hash is not the signed one is refused like a
+    /// bad archive (the store names the path), so the next plan tries another substituter.
+    void commit(const store::PathLocks& locks, std::vector<store::CommitOutput> outputs,
+                const std::map<StorePath, Candidate>& plan) {
+        try {
+            m_store.commit_outputs(locks, std::move(outputs));
+        } catch (const Error& e) {
+            if (e.kind() != ErrorKind::Integrity) {
+                throw;
+            }
+            const std::string message = e.what();
+            for (const auto& [p, c] : plan) {
+                if (message.find(p.to_string()) != std::string::npos) {
+                    m_refused = true;
+                    spdlog::warn("substituter {}: refusing {}: the unpacked tree does not have "
+                                 "its signed content hash",
+                                 name(c.substituter), p.to_string());
+                    for (const auto& note : e.notes()) {
+                        spdlog::warn("  {}", note);
+                    }
+                    throw ArchiveRefused{p, c.substituter};
+                }
+            }
+            throw;
+        }
     }
 
     store::BuildDir fetch_archive(const StorePath& p, const Candidate& c) {
