@@ -227,3 +227,19 @@ TEST_CASE("substituter config merges CLI URLs, config and keys", "[cache]") {
     store::Store s2(tmp.path() / "s");
     CHECK_THROWS_AS(cache::substitute(s2, make_path("x-1").to_string(), bad), Error);
 }
+
+TEST_CASE("binary cache settings are read from the config file and --option", "[cache]") {
+    auto c = config::parse_config(R"({"substituters": ["file:///srv/cache"],
+        "trusted-public-keys": ["k:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA="],
+        "secret-key-files": ["/etc/k.secret"], "require-sigs": false})",
+                                  "config.json");
+    CHECK(c.substituters == std::vector<std::string>{"file:///srv/cache"});
+    CHECK(c.trusted_public_keys.size() == 1);
+    CHECK(c.secret_key_files == std::vector<std::string>{"/etc/k.secret"});
+    CHECK_FALSE(c.require_sigs);
+    config::set_option(c, "trustedPublicKeys", "a:x,b:y");
+    CHECK(c.trusted_public_keys == std::vector<std::string>{"a:x", "b:y"});
+    config::set_option(c, "requireSigs", "true");
+    CHECK(c.require_sigs);
+    CHECK(config::Config{}.require_sigs);
+}
