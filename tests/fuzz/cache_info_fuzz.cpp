@@ -13,8 +13,7 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using namespace cudapkgs;
     const std::string text(reinterpret_cast<const char*>(data), size);
-    static const std::vector<cache::PublicKey> trusted = {
-        cache::generate_key("fuzz").to_public()};
+    static const std::vector<cache::PublicKey> trusted = {cache::generate_key("fuzz").to_public()};
     try {
         cache::CacheInfo info = cache::parse_cache_info(text, "fuzz");
         cache::CacheInfo again = cache::parse_cache_info(cache::to_text(info), "fuzz-again");
