@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 #include "context.hpp"
+#include "frozen.hpp"
 #include "output.hpp"
 
 namespace cudapkgs::cli {
@@ -19,6 +20,7 @@ RunFn setup_eval(CLI::App& cmd, const GlobalOptions& global) {
     cmd.add_flag("--pretty", opts->pretty, "Indent the JSON");
     return [opts, &global] {
         auto ctx = make_eval_context(global);
+        check_frozen(ctx, {});
         nlohmann::json value = ctx.evaluator->eval(opts->attrpath);
         if (opts->raw && value.is_string()) {
             print_line(value.get<std::string>());

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 #include "context.hpp"
+#include "frozen.hpp"
 #include "output.hpp"
 
 #include <fmt/ranges.h>
@@ -12,6 +13,7 @@ RunFn setup_flags(CLI::App& cmd, const GlobalOptions& global) {
     cmd.add_option("SETPATH", *setpath, "Package set (default: cudaPackages)");
     return [setpath, &global] {
         auto ctx = make_eval_context(global);
+        check_frozen(ctx, {});
         const auto& set = ctx.evaluator->resolve_set(*setpath);
         auto flags = set.flags();
         if (global.json) {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 #include "context.hpp"
+#include "frozen.hpp"
 #include "output.hpp"
 
 #include <fmt/ranges.h>
@@ -89,6 +90,7 @@ RunFn setup_list(CLI::App& cmd, const GlobalOptions& global) {
     cmd.add_option("SET", *set, "A package set; without it, list the sets and aliases");
     return [set, &global] {
         auto ctx = make_eval_context(global);
+        check_frozen(ctx, {});
         return set->empty() ? list_sets(ctx, global.json) : list_packages(ctx, *set, global.json);
     };
 }

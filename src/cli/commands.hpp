@@ -33,11 +33,18 @@ RunFn setup_version(CLI::App&, const GlobalOptions&);
 RunFn setup_list(CLI::App&, const GlobalOptions&);
 RunFn setup_eval(CLI::App&, const GlobalOptions&);
 RunFn setup_flags(CLI::App&, const GlobalOptions&);
+RunFn setup_build(CLI::App&, const GlobalOptions&);
+RunFn setup_show_derivation(CLI::App&, const GlobalOptions&);
 RunFn setup_cdi(CLI::App&, const GlobalOptions&);
 RunFn setup_fetch(CLI::App&, const GlobalOptions&);
 RunFn setup_store(CLI::App&, const GlobalOptions&);
 RunFn setup_elf(CLI::App&, const GlobalOptions&);
 RunFn setup_check(CLI::App&, const GlobalOptions&);
+RunFn setup_lock(CLI::App&, const GlobalOptions&);
+RunFn setup_cache_key(CLI::App&, const GlobalOptions&);
+RunFn setup_mirror(CLI::App&, const GlobalOptions&);
+RunFn setup_manifests(CLI::App&, const GlobalOptions&);
+RunFn setup_doctor(CLI::App&, const GlobalOptions&);
 RunFn setup_cache(CLI::App&, const GlobalOptions&);
 
 } // namespace cudapkgs::cli

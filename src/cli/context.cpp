@@ -128,8 +128,18 @@ config::Config load_config(const GlobalOptions& global) {
     return config::load_config(sources);
 }
 
+bool frozen_requested(const GlobalOptions& global) {
+    return global.frozen || env_or("CUDAPKGS_FROZEN") == "1";
+}
+
+std::string lock_file_of(const GlobalOptions& global) {
+    return global.lock_file.empty() ? std::string("cudapkgs.lock") : global.lock_file;
+}
+
 EvalContext make_eval_context(const GlobalOptions& global) {
     EvalContext ctx;
+    ctx.frozen = frozen_requested(global);
+    ctx.lock_file = lock_file_of(global);
     ctx.config = load_config(global);
     ctx.system = system_of(global);
     ctx.store_dir = store_dir(global);

@@ -21,6 +21,8 @@ struct EvalContext {
     std::string system;
     std::string store_dir;
     std::vector<std::string> mirrors;
+    bool frozen = false;   ///< --frozen or CUDAPKGS_FROZEN=1
+    std::string lock_file; ///< --lock, else ./cudapkgs.lock
     std::unique_ptr<pkgset::Catalog> catalog;
     std::unique_ptr<pkgset::Evaluator> evaluator;
 };
@@ -39,6 +41,11 @@ std::vector<std::string> mirrors_of(const GlobalOptions& global);
 std::vector<std::filesystem::path> fixup_dirs(const GlobalOptions& global);
 /// Config from --config/CUDAPKGS_CONFIG/XDG, CUDAPKGS_ALLOW_UNFREE and --option.
 config::Config load_config(const GlobalOptions& global);
+
+/// True for --frozen or CUDAPKGS_FROZEN=1.
+bool frozen_requested(const GlobalOptions& global);
+/// --lock, else cudapkgs.lock in the current directory.
+std::string lock_file_of(const GlobalOptions& global);
 
 /// Loads manifests, config and the evaluator.
 EvalContext make_eval_context(const GlobalOptions& global);

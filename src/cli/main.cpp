@@ -60,6 +60,9 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
                  "Also accept unsigned binary cache entries (warns)")
         ->excludes(require);
     app.add_flag("--offline", g.offline, "Never open a network connection");
+    app.add_flag("--frozen", g.frozen,
+                 "Fail when evaluation no longer matches the lock file (env CUDAPKGS_FROZEN=1)");
+    app.add_option("--lock", g.lock_file, "Lock file for --frozen (default: ./cudapkgs.lock)");
     app.add_option("-j,--jobs", g.jobs, "Parallel jobs (default: CPUs)");
     app.add_flag("--json", g.json, "Print results as JSON");
     app.add_flag("-v,--verbose", g.verbose, "More log output (repeatable)");

@@ -26,6 +26,9 @@ struct GlobalOptions {
     bool json = false;
     int verbose = 0;
     bool quiet = false;
+
+    bool frozen = false;   ///< --frozen (or CUDAPKGS_FROZEN=1): the lock file must match
+    std::string lock_file; ///< --lock FILE; empty = ./cudapkgs.lock
 };
 
 } // namespace cudapkgs::cli

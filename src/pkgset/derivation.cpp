@@ -54,16 +54,28 @@ const Derivation& DerivationBuilder::get(const Package& package) {
 
     Derivation drv;
     json src = nullptr;
-    if (package.src) {
+    if (package.src && !package.src->url.empty()) {
+        src = {{"url", package.src->url},
+               {"sha256", package.src->sha256},
+               {"size", package.src->size}};
+    } else if (package.src) {
+        // The mirror is not an input: the same archive from any mirror is the same input.
         src = {{"product", package.src->product},
                {"relativePath", package.src->relative_path},
                {"sha256", package.src->sha256},
                {"size", package.src->size}};
     }
-    drv.inputs = {{"builder", kBuilderVersion}, {"pname", package.pname},
-                  {"version", package.version}, {"system", m_set->instance().system},
-                  {"outputs", package.outputs}, {"src", src},
-                  {"dependencies", deps}};
+    drv.inputs = {{"builder", kBuilderVersion},
+                  {"pname", package.pname},
+                  {"version", package.version},
+                  {"system", m_set->instance().system},
+                  {"outputs", package.outputs},
+                  {"src", src},
+                  {"dependencies", deps},
+                  {"fixup",
+                   {{"build", package.build},
+                    {"ignoreMissing", package.ignore_missing},
+                    {"systemLibraries", package.system_libraries}}}};
     drv.hash = util::sha256_hex(drv.inputs.dump());
     for (const auto& output : package.outputs) {
         drv.outputs[output] = store_path_name(drv.hash, package, output);

@@ -230,8 +230,9 @@ json Evaluator::package_json(const PackageSet& set, const Package& p) {
     }
     json src = nullptr;
     if (p.src) {
-        src = {{"url", m_settings.mirrors.front() + "/" + p.src->product + "/redist/" +
-                           p.src->relative_path},
+        src = {{"url", p.src->url.empty() ? m_settings.mirrors.front() + "/" + p.src->product +
+                                                "/redist/" + p.src->relative_path
+                                          : p.src->url},
                {"sha256", p.src->sha256},
                {"size", p.src->size}};
     }

@@ -16,6 +16,7 @@ changes). Fault objects: {"mode": M, "count": N, ...} where M is one of
   norange    ignore Range headers: always 200 with the full body
   redirect   answer 302 to `location`
 
+A directory holding index.html is served as that page (a static server's index).
 Control endpoints: GET /__stats (JSON: requests, bytes, ranges per path), POST /__stats/reset,
 POST /__faults (merges; {"reset": true} clears), GET /__redirect?to=URL (302 to URL).
 
@@ -200,6 +201,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
         if mode == "redirect":
             return self.redirect(fault["location"])
         file_path = os.path.realpath(os.path.join(self.state.root, path.lstrip("/")))
+        if os.path.isdir(file_path) and os.path.isfile(os.path.join(file_path, "index.html")):
+            file_path = os.path.join(file_path, "index.html")  # like a static web server
         if not file_path.startswith(self.state.root + os.sep) or not os.path.isfile(file_path):
             return self.send_error(404)
         self.send_file(path, file_path, fault, head)

@@ -1,0 +1,78 @@
+// SPDX-License-Identifier: Apache-2.0
+// Realising packages: fetch → verify → unpack → route to outputs → fixups → ELF → commit.
+#pragma once
+
+#include <cudapkgs/fetch/fetcher.hpp>
+#include <cudapkgs/pkgset/evaluator.hpp>
+#include <cudapkgs/store/store.hpp>
+
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cudapkgs::builder {
+
+struct BuildOptions {
+    std::vector<std::string> mirrors; ///< tried in order; each product under <m>/<product>/redist
+    fetch::FetchOptions fetch;
+    int jobs = 2;            ///< packages built in parallel (downloads use fetch.jobs)
+    bool keep_going = false; ///< build what can be built when one package fails
+    bool rebuild = false;    ///< build again even when valid, and compare (no replacement)
+    std::optional<std::filesystem::path> driver_lib_dir;
+    fetch::ProgressFn progress; ///< download progress
+    /// One line per step ("building cudaPackages_13_0.cudnn"), for the CLI to print.
+    std::function<void(const std::string&)> log;
+};
+
+/// A package to realise.
+struct Target {
+    const pkgset::PackageSet* set = nullptr;
+    const pkgset::Package* package = nullptr;
+    std::string attrpath;
+};
+
+/// What a realised package looks like in the store.
+struct Built {
+    std::string attrpath;
+    std::map<std::string, std::filesystem::path> outputs; ///< registered outputs only
+    bool was_built = false;                               ///< false: already valid
+};
+
+/// A plan entry for --dry-run.
+struct Planned {
+    std::string attrpath;
+    std::string out_path;
+    bool valid = false;
+    std::optional<std::string> fetch_url; ///< first candidate
+    std::uint64_t fetch_size = 0;
+};
+
+class Builder {
+public:
+    Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions options);
+
+    /// Realises the targets and their dependencies. Throws the first error (or, with
+    /// keep_going, after building everything else).
+    std::vector<Built> build(const std::vector<Target>& targets);
+    /// What build() would fetch and build.
+    std::vector<Planned> plan(const std::vector<Target>& targets);
+
+private:
+    struct Node;
+    std::vector<Node> closure(const std::vector<Target>& targets);
+    std::vector<std::string> urls_for(const pkgset::Package& package) const;
+    std::filesystem::path download_path(const pkgset::Package& package) const;
+    void build_node(Node& node, const std::vector<Node>& nodes);
+    void schedule(std::vector<Node>& nodes);
+
+    store::Store* m_store;
+    std::mutex m_store_mutex; ///< the Store is used from several build threads
+    pkgset::Evaluator* m_evaluator;
+    BuildOptions m_options;
+};
+
+} // namespace cudapkgs::builder

@@ -1,0 +1,276 @@
+// SPDX-License-Identifier: Apache-2.0
+#include <cudapkgs/builder/builder.hpp>
+
+#include "install.hpp"
+
+#include <cudapkgs/util/error.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <chrono>
+#include <future>
+#include <set>
+
+namespace cudapkgs::builder {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kDefaultMirror = "https://developer.download.nvidia.com/compute";
+
+/// One package of the closure, with its derivation and scheduling state.
+struct Builder::Node {
+    Target target;
+    const pkgset::Derivation* derivation = nullptr;
+    std::vector<std::size_t> deps; ///< indices of direct dependencies
+    bool valid = false;            ///< already in the store
+    bool done = false;
+    bool failed = false;
+    std::optional<Error> error;
+    Built result;
+};
+
+Builder::Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions options)
+    : m_store(&store), m_evaluator(&evaluator), m_options(std::move(options)) {
+    if (m_options.mirrors.empty()) {
+        m_options.mirrors.emplace_back(kDefaultMirror);
+    }
+    if (m_options.jobs < 1) {
+        m_options.jobs = 1;
+    }
+}
+
+std::vector<Builder::Node> Builder::closure(const std::vector<Target>& targets) {
+    std::vector<Node> nodes;
+    std::map<std::pair<const pkgset::PackageSet*, std::string>, std::size_t> index;
+    // Depth-first, dependencies before dependents.
+    std::function<std::size_t(const Target&)> visit = [&](const Target& t) -> std::size_t {
+        auto key = std::make_pair(t.set, t.package->attr);
+        if (auto it = index.find(key); it != index.end()) {
+            return it->second;
+        }
+        m_evaluator->out_paths(*t.set, *t.package, t.attrpath); // licence, availability, caps
+        Node node;
+        node.target = t;
+        node.derivation = &m_evaluator->derivation(*t.set, *t.package);
+        for (const auto& dep : t.package->dependencies) {
+            const pkgset::Package& p = t.set->get(dep);
+            node.deps.push_back(visit({t.set, &p, t.set->name() + "." + dep}));
+        }
+        nodes.push_back(std::move(node));
+        index.emplace(key, nodes.size() - 1);
+        return nodes.size() - 1;
+    };
+    for (const auto& t : targets) {
+        visit(t);
+    }
+    for (auto& node : nodes) {
+        const auto& out = node.derivation->outputs.at("out");
+        node.valid = !m_options.rebuild && m_store->is_valid(store::StorePath::parse(out));
+        node.result.attrpath = node.target.attrpath;
+    }
+    return nodes;
+}
+
+std::vector<std::string> Builder::urls_for(const pkgset::Package& p) const {
+    if (!p.src) {
+        return {};
+    }
+    if (!p.src->url.empty()) {
+        return {p.src->url};
+    }
+    std::vector<std::string> urls;
+    for (const auto& m : m_options.mirrors) {
+        urls.push_back(m + "/" + p.src->product + "/redist/" + p.src->relative_path);
+    }
+    return urls;
+}
+
+fs::path Builder::download_path(const pkgset::Package& p) const {
+    std::string file = p.src->relative_path.empty() ? p.pname + ".archive"
+                                                    : fs::path(p.src->relative_path).filename().string();
+    if (!p.src->url.empty()) {
+        file = fs::path(p.src->url).filename().string();
+    }
+    return m_store->root() / ".cudapkgs" / "downloads" / (p.src->sha256.substr(0, 16) + "-" + file);
+}
+
+std::vector<Planned> Builder::plan(const std::vector<Target>& targets) {
+    std::vector<Planned> out;
+    for (const auto& node : closure(targets)) {
+        Planned p;
+        p.attrpath = node.target.attrpath;
+        p.out_path = (m_store->root() / node.derivation->outputs.at("out")).string();
+        p.valid = node.valid;
+        const auto& pkg = *node.target.package;
+        if (!node.valid && pkg.src && !fs::exists(download_path(pkg))) {
+            p.fetch_url = urls_for(pkg).front();
+            p.fetch_size = pkg.src->size;
+        }
+        out.push_back(std::move(p));
+    }
+    return out;
+}
+
+void Builder::build_node(Node& node, const std::vector<Node>& nodes) {
+    InstallContext ctx;
+    ctx.store = m_store;
+    ctx.set = node.target.set;
+    ctx.package = node.target.package;
+    ctx.attrpath = node.target.attrpath;
+    ctx.derivation = node.derivation;
+    ctx.archive = node.target.package->src ? download_path(*node.target.package) : fs::path();
+    ctx.driver_lib_dir = m_options.driver_lib_dir;
+    ctx.store_mutex = &m_store_mutex;
+    for (std::size_t d : node.deps) {
+        const Node& dep = nodes[d];
+        ctx.dependencies.push_back({dep.target.package->attr, dep.target.package,
+                                    dep.derivation, dep.result.outputs});
+    }
+    node.result.outputs = install_package(ctx);
+    node.result.was_built = true;
+}
+
+std::vector<Built> Builder::build(const std::vector<Target>& targets) {
+    std::vector<Node> nodes = closure(targets);
+    for (auto& node : nodes) {
+        if (node.valid) {
+            node.result.outputs = registered_outputs(*m_store, *node.derivation);
+            node.done = true;
+        }
+    }
+
+    // Every archive first, in parallel; nothing is unpacked before its hash matched.
+    std::vector<fetch::Request> requests;
+    std::vector<std::size_t> requested;
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const auto& pkg = *nodes[i].target.package;
+        if (nodes[i].done || !pkg.src) {
+            continue;
+        }
+        fs::create_directories(download_path(pkg).parent_path());
+        fetch::Request r;
+        r.urls = urls_for(pkg);
+        r.sha256 = pkg.src->sha256;
+        r.size = pkg.src->size;
+        r.dest = download_path(pkg);
+        r.name = fs::path(pkg.src->relative_path.empty() ? r.dest : fs::path(pkg.src->relative_path))
+                     .filename()
+                     .string();
+        r.progress = m_options.progress;
+        requests.push_back(std::move(r));
+        requested.push_back(i);
+    }
+    if (!requests.empty()) {
+        auto results = fetch::make_fetcher(m_options.fetch)->fetch_all(std::move(requests));
+        for (std::size_t k = 0; k < results.size(); ++k) {
+            if (results[k].error) {
+                if (!m_options.keep_going) {
+                    fetch::throw_first_error(results);
+                }
+                nodes[requested[k]].failed = true;
+                nodes[requested[k]].error = *results[k].error;
+            }
+        }
+    }
+    schedule(nodes);
+
+    std::optional<Error> first_error;
+    std::vector<Built> built;
+    for (auto& node : nodes) {
+        if (node.failed && !first_error) {
+            first_error = node.error;
+        }
+    }
+    if (first_error) {
+        throw *first_error;
+    }
+    for (const auto& t : targets) {
+        for (const auto& node : nodes) {
+            if (node.target.set == t.set && node.target.package == t.package) {
+                built.push_back(node.result);
+            }
+        }
+    }
+    return built;
+}
+
+void Builder::schedule(std::vector<Node>& nodes) {
+    struct Running {
+        std::size_t index;
+        std::future<void> future;
+    };
+    std::vector<Running> running;
+    auto ready = [&](const Node& n) {
+        if (n.done || n.failed) {
+            return false;
+        }
+        for (std::size_t d : n.deps) {
+            if (!nodes[d].done) {
+                return false;
+            }
+        }
+        return true;
+    };
+    auto blocked = [&](const Node& n) {
+        return std::any_of(n.deps.begin(), n.deps.end(), [&](std::size_t d) {
+            return nodes[d].failed;
+        });
+    };
+    std::set<std::size_t> started;
+    while (true) {
+        for (auto& n : nodes) {
+            if (!n.done && !n.failed && blocked(n)) {
+                n.failed = true;
+                n.error = Error(ErrorKind::BuildFailed,
+                                fmt::format("{}: a dependency failed to build", n.target.attrpath));
+            }
+        }
+        for (std::size_t i = 0; i < nodes.size() && running.size() < std::size_t(m_options.jobs);
+             ++i) {
+            if (ready(nodes[i]) && started.insert(i).second) {
+                if (m_options.log) {
+                    m_options.log(fmt::format("building {}", nodes[i].target.attrpath));
+                }
+                running.push_back({i, std::async(std::launch::async, [this, &nodes, i] {
+                                       build_node(nodes[i], nodes);
+                                   })});
+            }
+        }
+        if (running.empty()) {
+            break;
+        }
+        for (auto it = running.begin(); it != running.end();) {
+            if (it->future.wait_for(std::chrono::milliseconds(5)) != std::future_status::ready) {
+                ++it;
+                continue;
+            }
+            Node& n = nodes[it->index];
+            try {
+                try {
+                    it->future.get();
+                } catch (const Error&) {
+                    throw;
+                } catch (const std::exception& e) {
+                    throw Error(ErrorKind::Internal,
+                                fmt::format("building {}: {}", n.target.attrpath, e.what()));
+                }
+                n.done = true;
+            } catch (const Error& e) {
+                n.failed = true;
+                n.error = e;
+                if (!m_options.keep_going) {
+                    for (auto& r : running) {
+                        if (&r != &*it) {
+                            r.future.wait();
+                        }
+                    }
+                    throw;
+                }
+            }
+            it = running.erase(it);
+        }
+    }
+}
+
+} // namespace cudapkgs::builder

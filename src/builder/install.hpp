@@ -1,0 +1,46 @@
+// SPDX-License-Identifier: Apache-2.0
+// Installing one verified archive into the store: unpack, route, fix up, patch ELF, commit.
+#pragma once
+
+#include <cudapkgs/pkgset/derivation.hpp>
+#include <cudapkgs/pkgset/package_set.hpp>
+#include <cudapkgs/store/store.hpp>
+
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cudapkgs::builder {
+
+/// A dependency as the installer sees it: its registered outputs.
+struct DependencyInfo {
+    std::string attr;
+    const pkgset::Package* package = nullptr;
+    const pkgset::Derivation* derivation = nullptr;
+    std::map<std::string, std::filesystem::path> outputs;
+};
+
+struct InstallContext {
+    store::Store* store = nullptr;
+    std::mutex* store_mutex = nullptr;
+    const pkgset::PackageSet* set = nullptr;
+    const pkgset::Package* package = nullptr;
+    std::string attrpath;
+    const pkgset::Derivation* derivation = nullptr;
+    std::filesystem::path archive; ///< verified download; empty for packages without a source
+    std::vector<DependencyInfo> dependencies;
+    std::optional<std::filesystem::path> driver_lib_dir;
+};
+
+/// Builds one package into the store and returns its registered outputs. Throws
+/// Error{Integrity} for unsafe archives, Error{BuildFailed} for failed steps.
+std::map<std::string, std::filesystem::path> install_package(const InstallContext& ctx);
+
+/// The outputs of a derivation that are registered in the store.
+std::map<std::string, std::filesystem::path> registered_outputs(store::Store& store,
+                                                                const pkgset::Derivation& drv);
+
+} // namespace cudapkgs::builder

@@ -1,0 +1,51 @@
+// SPDX-License-Identifier: Apache-2.0
+#include "build_support.hpp"
+
+#include <cudapkgs/util/error.hpp>
+
+#include <spdlog/spdlog.h>
+
+#include <thread>
+
+namespace cudapkgs::cli {
+
+BuildSession::BuildSession(const GlobalOptions& global, const std::string& progress,
+                           bool keep_going, bool rebuild)
+    : eval(make_eval_context(global)) {
+    store = std::make_unique<store::Store>(eval.store_dir);
+    renderer = std::make_unique<fetch::ProgressRenderer>(
+        global.quiet ? fetch::ProgressStyle::None
+                     : fetch::parse_progress_style(progress, stderr));
+    builder::BuildOptions options;
+    options.mirrors = eval.mirrors;
+    options.fetch.offline = global.offline;
+    options.fetch.ca_bundle = global.cacert;
+    options.fetch.load_env();
+    const int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    options.jobs = global.jobs > 0 ? global.jobs : cpus;
+    options.fetch.jobs = std::max(options.jobs, 4);
+    options.keep_going = keep_going;
+    options.rebuild = rebuild;
+    if (!eval.config.driver_lib_dir.empty()) {
+        options.driver_lib_dir = eval.config.driver_lib_dir;
+    }
+    options.progress = renderer->callback();
+    const bool quiet = global.quiet;
+    options.log = [quiet](const std::string& line) {
+        if (!quiet) {
+            spdlog::info("{}", line);
+        }
+    };
+    builder = std::make_unique<builder::Builder>(*store, *eval.evaluator, options);
+}
+
+std::vector<builder::Target> BuildSession::targets(const std::vector<std::string>& attrpaths) {
+    std::vector<builder::Target> out;
+    for (const auto& path : attrpaths) {
+        auto resolved = eval.evaluator->resolve_package(path);
+        out.push_back({resolved.set, resolved.package, resolved.attrpath});
+    }
+    return out;
+}
+
+} // namespace cudapkgs::cli

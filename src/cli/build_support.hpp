@@ -1,0 +1,31 @@
+// SPDX-License-Identifier: Apache-2.0
+// What build, env and test share: an evaluator, a store and a builder configured from the
+// global options.
+#pragma once
+
+#include "context.hpp"
+
+#include <cudapkgs/builder/builder.hpp>
+#include <cudapkgs/fetch/progress.hpp>
+#include <cudapkgs/store/store.hpp>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cudapkgs::cli {
+
+struct BuildSession {
+    BuildSession(const GlobalOptions& global, const std::string& progress, bool keep_going = false,
+                 bool rebuild = false);
+
+    /// Resolves attribute paths to build targets (throws for non-packages).
+    std::vector<builder::Target> targets(const std::vector<std::string>& attrpaths);
+
+    EvalContext eval;
+    std::unique_ptr<store::Store> store;
+    std::unique_ptr<fetch::ProgressRenderer> renderer;
+    std::unique_ptr<builder::Builder> builder;
+};
+
+} // namespace cudapkgs::cli

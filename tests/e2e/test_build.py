@@ -1,0 +1,178 @@
+# SPDX-License-Identifier: Apache-2.0
+"""End-to-end: `cudapkgs build` against a local mirror (real tarballs in NVIDIA's layout, made
+from the machine's CUDA install) served over HTTP, with injected faults."""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(__file__))
+import mirror_server  # noqa: E402
+import unsafe_archives  # noqa: E402
+from fixtures import SMALL, dlopen_program, ensure_mirror, manifests_for, shared_libraries  # noqa: E402
+from harness import check, clean_env, finish, run  # noqa: E402
+
+if shutil.which("nvcc") is None and not os.path.isdir("/usr/local/cuda/dist-info"):
+    print("no CUDA install to make fixtures from; skipping")
+    sys.exit(77)
+
+MIRROR = ensure_mirror(SMALL)
+MANIFESTS = manifests_for(MIRROR)
+server, port = mirror_server.start(MIRROR)
+URL = f"http://127.0.0.1:{port}"
+ENV = clean_env(CUDAPKGS_FETCH_BACKOFF_MS="50", CUDAPKGS_LOW_SPEED_TIME="2", CUDAPKGS_ALLOW_UNFREE="1")
+TARGETS = ["cudaPackages_13_0.cuda_cudart", "cudaPackages_13_0.cuda_cccl"]
+
+
+def post(path, body):
+    req = urllib.request.Request(URL + path, data=json.dumps(body).encode(), method="POST")
+    return urllib.request.urlopen(req).read()
+
+
+def stats():
+    return json.loads(urllib.request.urlopen(URL + "/__stats").read())
+
+
+def requests_for(fragment):
+    return sum(n for p, n in stats()["requests"].items() if fragment in p)
+
+
+def build(store, *args, mirror=URL, manifests=MANIFESTS, targets=TARGETS, cwd=None):
+    proc = subprocess.run([os.environ["CUDAPKGS_BIN"], "--manifests", manifests, "--mirror", mirror,
+                           "--store", store, "build", *targets, *args],
+                          capture_output=True, text=True, env=ENV, cwd=cwd or tempfile.mkdtemp())
+    return proc.returncode, proc.stdout, proc.stderr
+
+
+def verify_clean(store, label):
+    rc, out, err = run("--store", store, "store", "verify", env=ENV)
+    check(rc == 0, f"{label}: store verify exited {rc}: {out}{err}")
+
+
+def store_paths(store):
+    return sorted(p for p in os.listdir(store) if not p.startswith(".")) if os.path.isdir(store) else []
+
+
+def fresh_store():
+    return os.path.join(tempfile.mkdtemp(prefix="cudapkgs-e2e-store-"), "store")
+
+
+# 1. A clean build, out-links, a no-op rebuild that downloads nothing.
+store = fresh_store()
+work = tempfile.mkdtemp()
+post("/__stats/reset", {})
+rc, out, err = build(store, cwd=work)
+check(rc == 0, f"build failed: {err}")
+paths = out.split()
+check(any(p.endswith("-cuda_cudart-13.0.96-lib") for p in paths), f"cudart lib output printed: {out}")
+check(os.path.islink(os.path.join(work, "result")) and os.path.islink(os.path.join(work, "result-lib")),
+      f"out-links made: {os.listdir(work)}")
+check(requests_for("cuda_cudart-linux") == 1, "cudart archive fetched once")
+verify_clean(store, "clean build")
+rc, out2, err2 = build(store, "--no-link")
+check(rc == 0 and sorted(out2.split()) == sorted(paths), "no-op rebuild prints the same paths")
+check(requests_for("cuda_cudart-linux") == 1, "no-op rebuild downloads nothing")
+lib = next(p for p in paths if p.endswith("-cuda_cudart-13.0.96-lib"))
+check(os.path.isfile(os.path.join(lib, "lib", "libcudart.so.13")), "libcudart in the lib output")
+inc = next(p for p in paths if p.endswith("-cuda_cccl-13.0.85-include"))
+check(os.path.isdir(os.path.join(inc, "include", "cub")) and not os.path.exists(os.path.join(inc, "include", "cccl")),
+      "cccl 13 headers un-nested by its fixup")
+static = next(p for p in paths if p.endswith("-static"))
+check(os.path.isfile(os.path.join(static, "lib", "libcudart_static.a")), "*.a routed to static")
+
+# dlopen without LD_LIBRARY_PATH, `check` clean, and a moved store still loads.
+exe = dlopen_program(tempfile.mkdtemp())
+libs = shared_libraries(paths)
+check(libs and subprocess.run([exe, *libs]).returncode == 0, f"dlopen of {libs}")
+rc, out, err = run("check", *paths, env=ENV)
+check(rc == 0, f"check on outputs: {out}{err}")
+moved = os.path.join(tempfile.mkdtemp(), "moved-store")
+shutil.copytree(store, moved, symlinks=True)
+moved_libs = [p.replace(store, moved) for p in libs]
+check(subprocess.run([exe, *moved_libs]).returncode == 0, "libraries load from a moved store")
+
+# --dry-run and --json.
+rc, out, err = build(fresh_store(), "--dry-run", "--json")
+plan = json.loads(out) if rc == 0 else {}
+check(rc == 0 and plan.get("downloadBytes", 0) > 0, f"dry run lists downloads: {out}{err}")
+
+# 2. Faults: 404 on the first mirror, 500 then OK, truncated body, reset.
+for mode in ["500", "truncate", "reset"]:
+    post("/__faults", {"reset": True})
+    post("/__faults", {"*": {"mode": mode, "count": 1}})
+    s = fresh_store()
+    rc, out, err = build(s, "--no-link")
+    check(rc == 0, f"fault {mode}: retry should win, got {rc}: {err}")
+    verify_clean(s, f"fault {mode}")
+post("/__faults", {"reset": True})
+missing = tempfile.mkdtemp()
+rc, out, err = build(fresh_store(), "--no-link", mirror=f"file://{missing}")
+check(rc == 4, f"missing everywhere is exit 4: {rc} {err}")
+proc = subprocess.run([os.environ["CUDAPKGS_BIN"], "--manifests", MANIFESTS, "--mirror", f"file://{missing}",
+                       "--mirror", URL, "--store", fresh_store(), "build", "--no-link", *TARGETS],
+                      capture_output=True, text=True, env=ENV)
+check(proc.returncode == 0, f"second mirror used after the first fails: {proc.stderr}")
+
+# 3. Wrong bytes: exit 5, nothing in the store, verify clean.
+post("/__faults", {"*": {"mode": "corrupt"}})
+s = fresh_store()
+rc, out, err = build(s, "--no-link")
+check(rc == 5 and "sha256" in err, f"corrupt archive is exit 5 naming the hash: {rc} {err}")
+check(store_paths(s) == [], f"nothing registered after a hash mismatch: {store_paths(s)}")
+verify_clean(s, "hash mismatch")
+post("/__faults", {"reset": True})
+
+# 4. Unsafe archive entries: exit 5, nothing registered.
+unsafe_dir = tempfile.mkdtemp()
+bad_manifests = tempfile.mkdtemp()
+shutil.copytree(MANIFESTS, bad_manifests, dirs_exist_ok=True)
+manifest_path = os.path.join(bad_manifests, "cuda", "redistrib_13.0.2.json")
+manifest = json.load(open(manifest_path))
+for kind in ["dotdot", "symlink_escape", "hardlink_escape", "device"]:
+    lines = subprocess.run([sys.executable, unsafe_archives.__file__, unsafe_dir, kind],
+                           capture_output=True, text=True, check=True).stdout.split()
+    _, path, sha, size = lines
+    rel = f"cuda_crt/linux-x86_64/unsafe-{kind}.tar.xz"
+    os.makedirs(os.path.join(MIRROR, "cuda", "redist", "cuda_crt", "linux-x86_64"), exist_ok=True)
+    shutil.copy(path, os.path.join(MIRROR, "cuda", "redist", rel))
+    manifest["cuda_crt"]["linux-x86_64"] = {"relative_path": rel, "sha256": sha, "size": size}
+    json.dump(manifest, open(manifest_path, "w"))
+    s = fresh_store()
+    rc, out, err = build(s, "--no-link", manifests=bad_manifests, targets=["cudaPackages_13_0.cuda_crt"])
+    check(rc == 5, f"unsafe archive ({kind}) is exit 5: {rc} {err}")
+    check(store_paths(s) == [], f"unsafe archive ({kind}) leaves nothing: {store_paths(s)}")
+
+# 5. Offline: an http mirror is never contacted; a file:// mirror works.
+rc, out, err = run("--manifests", MANIFESTS, "--mirror", URL, "--store", fresh_store(), "--offline",
+                   "build", "--no-link", *TARGETS, env=ENV)
+check(rc == 4 and "mirror sync" in err, f"offline refuses http: {rc} {err}")
+rc, out, err = run("--manifests", MANIFESTS, "--mirror", f"file://{MIRROR}", "--store", fresh_store(),
+                   "--offline", "build", "--no-link", *TARGETS, env=ENV)
+check(rc == 0, f"offline from a file:// mirror: {err}")
+
+# 6. Four concurrent builds of the same targets into one store: one download, one build.
+post("/__stats/reset", {})
+s = fresh_store()
+results = []
+threads = [threading.Thread(target=lambda: results.append(build(s, "--no-link"))) for _ in range(4)]
+for t in threads:
+    t.start()
+for t in threads:
+    t.join()
+check(all(r[0] == 0 for r in results), f"concurrent builds: {[r[0] for r in results]} {[r[2] for r in results if r[0]]}")
+check(len({tuple(sorted(r[1].split())) for r in results}) == 1, "concurrent builds agree on paths")
+check(requests_for("cuda_cudart-linux") == 1, f"archive downloaded once: {stats()['requests']}")
+verify_clean(s, "concurrent builds")
+
+# 7. Licences are enforced before anything is fetched.
+env = dict(ENV)
+env.pop("CUDAPKGS_ALLOW_UNFREE")
+rc, out, err = run("--manifests", MANIFESTS, "--mirror", URL, "--store", fresh_store(), "build", *TARGETS, env=env)
+check(rc == 3 and "CUDA EULA" in err, f"unfree refused: {rc} {err}")
+
+server.shutdown()
+finish()
