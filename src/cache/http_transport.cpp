@@ -96,6 +96,11 @@ HttpResponse HttpTransport::perform_once(Call& call, std::string& error) {
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
     std::unique_ptr<std::FILE, FileClose> file;
+    if (call.method == "GET" || call.method == "HEAD") {
+        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
+        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    }
     if (call.method == "HEAD") {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (call.method == "PUT") {
