@@ -2,6 +2,7 @@
 // `cudapkgs store verify|gc|path-info|ls` (docs/commands/store.md).
 #include "commands.hpp"
 #include "output.hpp"
+#include "store_add_dir.hpp"
 
 #include <cudapkgs/store/store.hpp>
 #include <cudapkgs/util/error.hpp>
@@ -185,6 +186,7 @@ int run_ls(const GlobalOptions& g, bool json) {
 
 RunFn setup_store(CLI::App& cmd, const GlobalOptions& global) {
     auto args = std::make_shared<StoreArgs>();
+    auto add_dir_args = std::make_shared<AddDirArgs>();
     cmd.require_subcommand(1);
     cmd.fallthrough(true);
     auto add = [&](const char* name, const char* help) {
@@ -202,7 +204,9 @@ RunFn setup_store(CLI::App& cmd, const GlobalOptions& global) {
     CLI::App* info = add("path-info", "Show a store path's hash, size and references");
     info->add_option("PATH", args->path, "Store path, its base name, or an out-link")->required();
     CLI::App* ls = add("ls", "List valid store paths");
-    return [&global, args, verify, gc, info, ls]() -> int {
+    CLI::App* add_dir = add_store_add_dir(cmd, *add_dir_args);
+    add_dir->add_flag("--json", args->json, "Print results as JSON");
+    return [&global, args, add_dir_args, verify, gc, info, ls, add_dir]() -> int {
         const bool json = global.json || args->json;
         if (verify->parsed()) {
             return run_verify(global, json);
@@ -215,6 +219,9 @@ RunFn setup_store(CLI::App& cmd, const GlobalOptions& global) {
         }
         if (ls->parsed()) {
             return run_ls(global, json);
+        }
+        if (add_dir->parsed()) {
+            return run_store_add_dir(global, *add_dir_args, json);
         }
         return 2;
     };

@@ -55,6 +55,8 @@ constexpr std::array kCommands = {
     CommandSpec{"build-source", "Build one source package against an explicit toolkit",
                 "cudapkgs build-source packages/saxpy --toolkit-part DIR... -o out",
                 &setup_build_source, true},
+    CommandSpec{"cache", "Signed binary caches: keygen, push store paths, pull them",
+                "cudapkgs cache push --key ci.secret file:///srv/cache ./result", &setup_cache},
 };
 
 } // namespace

@@ -49,5 +49,6 @@ RunFn setup_manifests(CLI::App&, const GlobalOptions&);
 RunFn setup_doctor(CLI::App&, const GlobalOptions&);
 RunFn setup_gpu_info(CLI::App&, const GlobalOptions&);
 RunFn setup_build_source(CLI::App&, const GlobalOptions&);
+RunFn setup_cache(CLI::App&, const GlobalOptions&);
 
 } // namespace cudapkgs::cli

@@ -52,6 +52,13 @@ void add_global_options(CLI::App& app, GlobalOptions& g) {
     app.add_option("--store", g.store, "Store directory (env CUDAPKGS_STORE)");
     app.add_option("--mirror", g.mirrors, "Mirror URL (repeatable; env CUDAPKGS_MIRRORS)");
     app.add_option("--cacert", g.cacert, "CA bundle for HTTPS mirrors (env CUDAPKGS_CA_BUNDLE)");
+    app.add_option("--substituter", g.substituters,
+                   "Binary cache URL to ask before building (repeatable; config substituters)");
+    auto* require = app.add_flag("--require-sigs", g.require_sigs,
+                                 "Only accept signed binary cache entries (the default)");
+    app.add_flag("--no-require-sigs", g.no_require_sigs,
+                 "Also accept unsigned binary cache entries (warns)")
+        ->excludes(require);
     app.add_flag("--offline", g.offline, "Never open a network connection");
     app.add_flag("--frozen", g.frozen,
                  "Fail when evaluation no longer matches the lock file (env CUDAPKGS_FROZEN=1)");

@@ -18,6 +18,9 @@ struct GlobalOptions {
     std::string store;                                        ///< --store
     std::vector<std::string> mirrors;                         ///< --mirror
     std::string cacert;                                       ///< --cacert
+    std::vector<std::string> substituters; ///< --substituter (repeatable), before config's
+    bool require_sigs = false;             ///< --require-sigs (the default unless config says)
+    bool no_require_sigs = false;          ///< --no-require-sigs: accept unsigned cache entries
     bool offline = false;
     int jobs = 0; ///< 0 = number of CPUs
     bool json = false;

@@ -35,6 +35,14 @@ const std::vector<OptionSpec>& specs() {
         {"driverLibDir", Type::String, nullptr, nullptr, &Config::driver_lib_dir},
         {"overlays", Type::List, nullptr, &Config::overlays},
         {"allowUnsupportedCompiler", Type::Bool, &Config::allow_unsupported_compiler},
+        // Binary cache settings keep Nix's names; camelCase spellings are accepted too.
+        {"substituters", Type::List, nullptr, &Config::substituters},
+        {"trusted-public-keys", Type::List, nullptr, &Config::trusted_public_keys},
+        {"trustedPublicKeys", Type::List, nullptr, &Config::trusted_public_keys},
+        {"secret-key-files", Type::List, nullptr, &Config::secret_key_files},
+        {"secretKeyFiles", Type::List, nullptr, &Config::secret_key_files},
+        {"require-sigs", Type::Bool, &Config::require_sigs},
+        {"requireSigs", Type::Bool, &Config::require_sigs},
     };
     return kSpecs;
 }

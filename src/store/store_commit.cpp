@@ -94,6 +94,14 @@ std::vector<PathInfo> Store::commit_outputs(const PathLocks& locks,
     std::vector<PathInfo> infos;
     for (auto& out : outputs) {
         TreeHash tree = seal_and_hash_tree(out.dir.path());
+        if (out.expected_hash && tree.hash != *out.expected_hash) {
+            Error error(
+                ErrorKind::Integrity,
+                fmt::format("{} does not have the expected content hash", out.path.to_string()));
+            error.add_note("expected " + *out.expected_hash);
+            error.add_note("got      " + tree.hash);
+            throw error;
+        }
         auto refs = out.references;
         std::sort(refs.begin(), refs.end());
         refs.erase(std::unique(refs.begin(), refs.end()), refs.end());

@@ -19,6 +19,10 @@ struct Config {
     std::string driver_lib_dir;
     std::vector<std::string> overlays;
     bool allow_unsupported_compiler = false;
+    std::vector<std::string> substituters;        ///< binary cache URLs, tried in order
+    std::vector<std::string> trusted_public_keys; ///< `NAME:base64` ed25519 keys
+    std::vector<std::string> secret_key_files;    ///< signing keys for `cache push`
+    bool require_sigs = true; ///< refuse cache entries without a trusted signature
 };
 
 /// Where configuration comes from.

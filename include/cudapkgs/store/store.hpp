@@ -71,6 +71,10 @@ struct CommitOutput {
     StorePath path;
     std::vector<StorePath> references; ///< valid paths, or other outputs of the same commit
     std::optional<std::string> deriver;
+    /// When set, the content hash the sealed tree must have: a mismatch is Error{Integrity}
+    /// naming the path, before anything is renamed or registered (binary cache substitution
+    /// checks the signed hash this way without hashing the tree twice).
+    std::optional<std::string> expected_hash = {};
 };
 
 struct VerifyProblem {
