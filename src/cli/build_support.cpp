@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "build_support.hpp"
 
+#include "cache_options.hpp"
+
 #include <cudapkgs/util/error.hpp>
 
 #include <spdlog/spdlog.h>
@@ -29,6 +31,7 @@ BuildSession::BuildSession(const GlobalOptions& global, const std::string& progr
     if (!eval.config.driver_lib_dir.empty()) {
         options.driver_lib_dir = eval.config.driver_lib_dir;
     }
+    options.substituters = substituter_config_of(global, eval.config);
     options.progress = renderer->callback();
     const bool quiet = global.quiet;
     options.log = [quiet](const std::string& line) {

@@ -174,5 +174,32 @@ env.pop("CUDAPKGS_ALLOW_UNFREE")
 rc, out, err = run("--manifests", MANIFESTS, "--mirror", URL, "--store", fresh_store(), "build", *TARGETS, env=env)
 check(rc == 3 and "CUDA EULA" in err, f"unfree refused: {rc} {err}")
 
+# 8. A signed binary cache: push from one store, then build in another store at another
+# directory with no reachable mirror; everything comes from the cache, verified.
+keys = tempfile.mkdtemp()
+rc, pub, err = run("cache", "keygen", "e2e-key", "--out-dir", keys, env=ENV)
+check(rc == 0, f"keygen: {err}")
+cache_dir = tempfile.mkdtemp(prefix="cudapkgs-e2e-cache-")
+a = fresh_store()
+rc, out, err = build(a, "--no-link")
+out_paths = [p for p in out.split() if p.endswith("-13.0.96") or p.endswith("-13.0.85")]
+rc, _, err = run("--store", a, "cache", "push", f"file://{cache_dir}", *out_paths,
+                 "--key", os.path.join(keys, "e2e-key.secret"), env=ENV)
+check(rc == 0, f"cache push: {err}")
+b = fresh_store()
+proc = subprocess.run([os.environ["CUDAPKGS_BIN"], "--manifests", MANIFESTS, "--mirror", f"file://{missing}",
+                       "--store", b, "--substituter", f"file://{cache_dir}", "--option", "trusted-public-keys",
+                       pub.strip(), "build", "--no-link", *TARGETS], capture_output=True, text=True, env=ENV)
+check(proc.returncode == 0, f"build from the binary cache alone: {proc.stderr}")
+check(sorted(os.path.basename(p) for p in proc.stdout.split()) == sorted(os.path.basename(p) for p in paths),
+      "the cache gives the same store paths")
+verify_clean(b, "substituted store")
+check(subprocess.run([exe, *[p.replace(os.path.dirname(paths[0]), b) for p in libs]]).returncode == 0,
+      "substituted libraries load")
+proc = subprocess.run([os.environ["CUDAPKGS_BIN"], "--manifests", MANIFESTS, "--mirror", f"file://{missing}",
+                       "--store", fresh_store(), "--substituter", f"file://{cache_dir}", "build", "--no-link",
+                       *TARGETS], capture_output=True, text=True, env=ENV)
+check(proc.returncode == 4, f"untrusted cache refused, falls back to the (missing) mirror: {proc.returncode}")
+
 server.shutdown()
 finish()

@@ -2,6 +2,7 @@
 // Realising packages: fetch → verify → unpack → route to outputs → fixups → ELF → commit.
 #pragma once
 
+#include <cudapkgs/cache/substitute.hpp>
 #include <cudapkgs/fetch/fetcher.hpp>
 #include <cudapkgs/pkgset/evaluator.hpp>
 #include <cudapkgs/store/store.hpp>
@@ -23,6 +24,8 @@ struct BuildOptions {
     bool keep_going = false; ///< build what can be built when one package fails
     bool rebuild = false;    ///< build again even when valid, and compare (no replacement)
     std::optional<std::filesystem::path> driver_lib_dir;
+    /// Binary caches asked before building (docs/cache.md); none when its urls are empty.
+    cache::SubstituterConfig substituters;
     fetch::ProgressFn progress; ///< download progress
     /// One line per step ("building cudaPackages_13_0.cudnn"), for the CLI to print.
     std::function<void(const std::string&)> log;
