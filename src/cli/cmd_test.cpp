@@ -14,9 +14,13 @@ namespace cudapkgs::cli {
 
 RunFn setup_test(CLI::App& cmd, const GlobalOptions& global) {
     auto attrpath = std::make_shared<std::string>();
+    auto path = std::make_shared<std::string>();
     cmd.add_option("ATTRPATH", *attrpath, "A package with testers, e.g. cudaPackages_13_0.saxpy")
         ->required();
-    return [attrpath, &global] {
+    cmd.add_option("--path", *path,
+                   "Test this already-built output (e.g. a store copied from another machine) "
+                   "instead of building ATTRPATH");
+    return [attrpath, path, &global] {
         BuildSession session(global, "auto");
         auto target = session.targets({*attrpath}).front();
         if (!target.package->recipe || target.package->recipe->testers.empty()) {
@@ -35,14 +39,21 @@ RunFn setup_test(CLI::App& cmd, const GlobalOptions& global) {
             std::cerr << "cudapkgs: no usable GPU, test skipped: " << gpu.reason << "\n";
             return 77;
         }
-        auto built = session.builder->build({target}).front();
-        auto report = toolchain::run_testers(target.package->recipe->testers,
-                                             built.outputs.at("out"), {}, driver_dir);
+        std::filesystem::path out;
+        if (!path->empty()) {
+            out = std::filesystem::absolute(*path);
+            if (!std::filesystem::is_directory(out)) {
+                fail(ErrorKind::InvalidInput, "--path {}: no such directory", *path);
+            }
+        } else {
+            out = session.builder->build({target}).front().outputs.at("out");
+        }
+        auto report = toolchain::run_testers(target.package->recipe->testers, out, {}, driver_dir);
         if (global.json) {
             print_json({{"attrpath", target.attrpath},
                         {"status", report.passed() ? "passed" : "failed"},
                         {"gpu", gpu.to_json()},
-                        {"outPath", built.outputs.at("out").string()},
+                        {"outPath", out.string()},
                         {"report", report.to_json()}});
         } else {
             print_line(report.to_json().dump(2));
