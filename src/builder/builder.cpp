@@ -95,6 +95,21 @@ fs::path Builder::download_path(const pkgset::Package& p) const {
     return m_store->root() / ".cudapkgs" / "downloads" / (p.src->sha256.substr(0, 16) + "-" + file);
 }
 
+std::filesystem::path Builder::fetch_source(const Target& target) {
+    const auto& pkg = *target.package;
+    m_evaluator->out_paths(*target.set, pkg, target.attrpath); // licence and availability
+    fetch::Request r;
+    r.urls = urls_for(pkg);
+    r.sha256 = pkg.src->sha256;
+    r.size = pkg.src->size;
+    r.dest = download_path(pkg);
+    r.progress = m_options.progress;
+    fs::create_directories(r.dest.parent_path());
+    auto results = fetch::make_fetcher(m_options.fetch)->fetch_all({r});
+    fetch::throw_first_error(results);
+    return r.dest;
+}
+
 std::vector<Planned> Builder::plan(const std::vector<Target>& targets) {
     std::vector<Planned> out;
     for (const auto& node : closure(targets)) {

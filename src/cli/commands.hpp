@@ -36,6 +36,7 @@ RunFn setup_flags(CLI::App&, const GlobalOptions&);
 RunFn setup_build(CLI::App&, const GlobalOptions&);
 RunFn setup_env(CLI::App&, const GlobalOptions&);
 RunFn setup_test(CLI::App&, const GlobalOptions&);
+RunFn setup_features(CLI::App&, const GlobalOptions&);
 RunFn setup_show_derivation(CLI::App&, const GlobalOptions&);
 RunFn setup_cdi(CLI::App&, const GlobalOptions&);
 RunFn setup_fetch(CLI::App&, const GlobalOptions&);

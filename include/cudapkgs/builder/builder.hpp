@@ -63,6 +63,8 @@ public:
     std::vector<Built> build(const std::vector<Target>& targets);
     /// What build() would fetch and build.
     std::vector<Planned> plan(const std::vector<Target>& targets);
+    /// Downloads (verified) the archive of one package and returns its path.
+    std::filesystem::path fetch_source(const Target& target);
 
 private:
     struct Node;
