@@ -83,7 +83,7 @@ FIG = Figures()
 
 def cudapkgs(*args, env=None, timeout=300, cwd=None):
     """Runs the binary; returns (exit code, stdout, stderr). A signal death is -signum."""
-    proc = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, env=env or ENV,
+    proc = subprocess.run([BIN, *map(str, args)], capture_output=True, text=True, errors="replace", env=env or ENV,
                           timeout=timeout, cwd=cwd or WORK)
     return proc.returncode, proc.stdout, proc.stderr
 
@@ -139,7 +139,7 @@ class Mirror:
                 "build", "--no-link", *extra, *targets]
 
     def build(self, store, targets=TARGETS, extra=(), env=None, timeout=300):
-        proc = subprocess.run(self.build_cmd(store, targets, extra), capture_output=True, text=True,
+        proc = subprocess.run(self.build_cmd(store, targets, extra), capture_output=True, text=True, errors="replace",
                               env=env or ENV, timeout=timeout, cwd=WORK)
         return proc.returncode, proc.stdout, proc.stderr
 

@@ -12,11 +12,14 @@ def phase_at_kill(store, valid_before):
     """Where the build was when killed, judged from what it left on disk."""
     downloads = os.path.join(store, ".cudapkgs", "downloads")
     parts = [f for f in os.listdir(downloads) if f.endswith(".part")] if os.path.isdir(downloads) else []
-    tmp_entries, _ = temp_leftovers(store)
+    tmp = os.path.join(store, ".cudapkgs", "tmp")
+    dirs = [os.path.join(tmp, d) for d in os.listdir(tmp)] if os.path.isdir(tmp) else []
     unregistered = set(store_entries(store)) - set(registered(store))
     if unregistered:
-        return "commit"
-    if tmp_entries:  # build directories exist only once every archive is downloaded
+        return "commit (renamed, unregistered)"
+    if any(not os.stat(d).st_mode & 0o200 for d in dirs):
+        return "commit (sealed)"  # seal_and_hash_tree makes a finished build directory 0555
+    if dirs:  # build directories exist only once every archive is downloaded
         return "unpack/patch"
     if parts:
         return "download"
@@ -52,9 +55,10 @@ def run(mirror, runs, seed):
     for i in range(runs):
         mode = i % 3  # 0: cold + slow mirror, 1: cold, 2: archives cached (unpack/patch/commit)
         reset_for_next_run(mirror, store, drop_downloads=mode != 2)
-        mirror.faults({"*": {"mode": "slow", "rate": 1_500_000}} if mode == 0 else None)
+        mirror.faults({"*": {"mode": "slow", "rate": 500_000}} if mode == 0 else None)
         valid_before = registered(store)
-        span = full * (2.0 if mode == 0 else 1.1 if mode == 1 else 0.8)
+        # slow: cudart's 1.7 MB take ~3.5 s before anything is unpacked
+        span = full + 3.5 if mode == 0 else full * (1.1 if mode == 1 else 0.8)
         delay = rng.uniform(0, span)
         killed, code = kill_after(mirror.build_cmd(store), delay)
         phase = phase_at_kill(store, valid_before) if killed else "finished"

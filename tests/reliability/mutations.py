@@ -72,14 +72,15 @@ def manifest_mutations(manifest, packages, rng, count):
         doc = copy.deepcopy(manifest)
         doc[p] = wrong_types[len(out) % len(wrong_types)]
         out.append((f"{p}: package replaced by {json.dumps(doc[p])}", doc))
-    strings = [s for s in _string_fields(manifest) if s[0] in packages or len(s) == 1]
+    strings = list(_string_fields(manifest))
     rng.shuffle(strings)
     for path in strings[: max(0, count - len(out))]:
         doc = copy.deepcopy(manifest)
         _set(doc, path, wrong_types[len(out) % len(wrong_types)])
         out.append((f"{'.'.join(map(str, path))}: type changed", doc))
     encoded = [(name, json.dumps(doc).encode()) for name, doc in out]
-    return encoded + text_mutations(json.dumps(manifest), rng, truncations=20, flips=20)
+    extra = max(20, (count - len(encoded)) // 2)
+    return encoded + text_mutations(json.dumps(manifest), rng, truncations=extra, flips=extra)
 
 
 def config_mutations(rng):
@@ -145,6 +146,8 @@ def lock_mutations(lock, rng):
     """Invalid or drifted variants of a lock file written by `cudapkgs lock`."""
     out = []
     for key in sorted(lock):
+        if key == "cudapkgsVersion" or lock[key] in ({}, []):
+            continue  # informational, or an empty section that reads the same when absent
         doc = copy.deepcopy(lock)
         del doc[key]
         out.append((f"lock: {key} deleted", doc))
@@ -154,6 +157,11 @@ def lock_mutations(lock, rng):
         doc = copy.deepcopy(lock)
         doc[key] = value
         out.append((f"lock: {key} = {json.dumps(value)[:40]}", doc))
+    for attr in list(lock.get("packages", {}))[:2]:
+        for value in (5, [], {"outPaths": 5}, {"outPaths": {"out": 5}}, {"attrpath": 5}):
+            doc = copy.deepcopy(lock)
+            doc["packages"][attr] = value
+            out.append((f"lock: packages.{attr} = {json.dumps(value)}", doc))
     for name in list(lock.get("archives", {}))[:3]:
         doc = copy.deepcopy(lock)
         doc["archives"][name]["sha256"] = "0" * 64
