@@ -65,9 +65,17 @@ def run(mirror):
     exits = []
     try:
         need = used_kib(mirror, point)
-        print(f"   a complete build uses {need} KiB; sweeping smaller stores", flush=True)
-        # From "the archives do not fit" to "everything but the last few pages fits".
-        sizes = ["2m"] + [f"{int(need * f)}k" for f in (0.25, 0.5, 0.75, 0.9, 0.97)] + [f"{need - 64}k", f"{need - 16}k"]
+        # Peak use is above the final size; find the smallest store that works (8 KiB steps),
+        # then fill the disk at every stage: download, unpack, seal, metadata, database.
+        lo, hi = need - 1, need * 5 // 4
+        while hi - lo > 8:
+            mid = (lo + hi) // 2
+            mount(point, f"{mid}k")
+            ok = one_size(mirror, point, f"{mid}k", exits) == 0
+            subprocess.run(["umount", point], check=True)
+            lo, hi = (lo, mid) if ok else (mid, hi)
+        print(f"   a complete build leaves {need} KiB; the smallest store that works is ~{hi} KiB", flush=True)
+        sizes = ["2m"] + [f"{need * f // 100}k" for f in (25, 50, 75, 90)] + [f"{hi - d}k" for d in (4, 8, 12, 16, 24, 32)]
         for size in sizes:
             mount(point, size)
             one_size(mirror, point, size, exits)
@@ -82,4 +90,8 @@ def run(mirror):
                   f"verify after the successful build: {vcode} {report} {verr}")
     finally:
         subprocess.run(["umount", point], capture_output=True)
-    FIG.end("size:exit " + " ".join(exits))
+    codes = {}
+    for e in exits:
+        codes[e.split(":")[1]] = codes.get(e.split(":")[1], 0) + 1
+    print("   size:exit " + " ".join(exits), flush=True)
+    FIG.end(f"{len(exits)} stores; exits " + ", ".join(f"{c}: {n}" for c, n in sorted(codes.items())))
