@@ -21,9 +21,8 @@ constexpr int kBusyTimeoutMs = 10 * 60 * 1000; // builders may hold the write lo
     if (!full) {
         fail(ErrorKind::Internal, "store database {}: {}", path.string(), msg);
     }
-    Error error(ErrorKind::BuildFailed,
-                fmt::format("store database {}: {}: {}", path.string(), msg,
-                            std::strerror(ENOSPC)));
+    Error error(ErrorKind::BuildFailed, fmt::format("store database {}: {}: {}", path.string(), msg,
+                                                    std::strerror(ENOSPC)));
     error.add_note("the store's file system is full; nothing was registered. Free space (or "
                    "run 'cudapkgs store gc') and build again");
     throw error;

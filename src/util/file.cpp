@@ -44,8 +44,8 @@ void write_file_atomic(const fs::path& path, std::string_view content, fs::perms
     int fd = ::mkstemp(tmpl.data());
     if (fd < 0) {
         int saved = errno;
-        fail(write_error_kind(saved), "cannot create a temporary file beside {}: {}",
-             path.string(), std::strerror(saved));
+        fail(write_error_kind(saved), "cannot create a temporary file beside {}: {}", path.string(),
+             std::strerror(saved));
     }
     const char* data = content.data();
     std::size_t left = content.size();
