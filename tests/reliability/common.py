@@ -88,11 +88,6 @@ def cudapkgs(*args, env=None, timeout=300, cwd=None):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def clean_exit(code):
-    """True for an exit code cudapkgs documents (never a signal, never 'internal')."""
-    return code in (0, 2, 3, 4, 5, 6)
-
-
 class Mirror:
     """The small real mirror (cudart, cccl, crt) behind the fault-injecting server."""
 

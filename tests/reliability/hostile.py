@@ -2,6 +2,7 @@
 """Hostile inputs: mutated manifests, fixups, overlays, config and lock files (exit 3), unsafe
 tar archives and zip bombs (exit 5), malformed ELF files (exit 5). Never a signal or exit 1."""
 import concurrent.futures
+import hashlib
 import io
 import json
 import lzma
@@ -16,6 +17,7 @@ import unsafe_archives
 from common import FIG, SOURCE_DIR, WORK, cudapkgs, fresh_store, store_entries
 
 EVAL = ("eval", "cudaPackages_13_0.cuda_cudart")
+TARGET_PAIR = ("cudaPackages_13_0.cuda_cudart", "cudaPackages_13_0.cuda_cccl")
 
 
 def run_cases(kind, cases, expected, prepare):
@@ -91,9 +93,6 @@ def json_inputs(mirror, rng, manifest_count):
     return notes
 
 
-TARGET_PAIR = ("cudaPackages_13_0.cuda_cudart", "cudaPackages_13_0.cuda_cccl")
-
-
 class Zeros(io.RawIOBase):
     """`n` zero bytes, produced lazily."""
 
@@ -117,7 +116,6 @@ def write_bomb(path, files, each, top="cuda_crt-linux-x86_64-13.0.88-archive"):
             info = tarfile.TarInfo(f"{top}/lib/zeros{i}.bin")
             info.size = each
             tar.addfile(info, Zeros(each))
-    import hashlib
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest(), os.path.getsize(path)
 
@@ -130,7 +128,6 @@ def lying_header(path, top="cuda_crt-linux-x86_64-13.0.88-archive"):
     data = lzma.compress(raw, preset=0)
     with open(path, "wb") as f:
         f.write(data)
-    import hashlib
     return hashlib.sha256(data).hexdigest(), len(data)
 
 

@@ -2,7 +2,6 @@
 """Programmatic mutations of valid JSON inputs, each one invalid by construction."""
 import copy
 import json
-import random
 
 
 def _string_fields(node, path=()):
