@@ -323,6 +323,12 @@ FixupSet FixupSet::load(const std::vector<std::filesystem::path>& dirs) {
             JsonCursor c(file, text);
             c.expect_object(doc, "an object with 'rules'");
             check_keys(c, doc, {"$schema", "description", "rules"});
+            for (const char* key : {"$schema", "description"}) {
+                if (doc.contains(key)) {
+                    auto s = c.enter(key);
+                    c.expect_string(doc[key]);
+                }
+            }
             const std::string pname = f.stem().string();
             set.m_files[pname] = parse_rules(doc.value("rules", json::array()), file, text,
                                              {"rules"});

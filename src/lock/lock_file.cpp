@@ -165,6 +165,49 @@ std::string render_lock(const json& lock) {
     return lock.dump(2) + "\n";
 }
 
+namespace {
+
+/// Rejects (exit 3) the wrongly typed values later code would trip over.
+void check_lock_shape(const json& doc, std::string_view path) {
+    auto malformed = [&](std::string_view what) {
+        fail(ErrorKind::InvalidInput, "{}: lock file has a malformed '{}'", path, what);
+    };
+    for (const auto& a : doc["requested"]) {
+        if (!a.is_string()) {
+            malformed("requested");
+        }
+    }
+    for (const char* key : {"archives", "manifests", "sets"}) {
+        if (!doc[key].is_object()) {
+            malformed(key);
+        }
+    }
+    if (doc.contains("system") && !doc["system"].is_string()) {
+        malformed("system");
+    }
+    for (const auto& [attrpath, package] : doc["packages"].items()) {
+        if (!package.is_object()) {
+            malformed("packages." + attrpath);
+        }
+        auto outs = package.find("outPaths");
+        if (outs != package.end()) {
+            if (!outs->is_object()) {
+                malformed("packages." + attrpath + ".outPaths");
+            }
+            for (const auto& [output, name] : outs->items()) {
+                if (!name.is_string()) {
+                    malformed("packages." + attrpath + ".outPaths." + output);
+                }
+            }
+        }
+        if (package.contains("attrpath") && !package["attrpath"].is_string()) {
+            malformed("packages." + attrpath + ".attrpath");
+        }
+    }
+}
+
+} // namespace
+
 json parse_lock(std::string_view text, std::string_view path) {
     json doc = json::parse(text, nullptr, false);
     if (doc.is_discarded() || !doc.is_object()) {
@@ -190,6 +233,7 @@ json parse_lock(std::string_view text, std::string_view path) {
         fail(ErrorKind::InvalidInput, "{}: lock file has a malformed 'requested' or 'packages'",
              path);
     }
+    check_lock_shape(doc, path);
     return doc;
 }
 

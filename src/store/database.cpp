@@ -5,10 +5,28 @@
 
 #include <sqlite3.h>
 
+#include <cerrno>
+#include <cstring>
+
 namespace cudapkgs::store::detail {
 
 namespace {
 constexpr int kBusyTimeoutMs = 10 * 60 * 1000; // builders may hold the write lock briefly only
+
+/// A full file system is the user's to fix (exit 6, like a full disk while unpacking), not an
+/// internal error; nothing was registered because the transaction did not commit.
+[[noreturn]] void fail_database(sqlite3* db, const std::filesystem::path& path, std::string msg) {
+    const bool full = sqlite3_errcode(db) == SQLITE_FULL || sqlite3_system_errno(db) == ENOSPC ||
+                      sqlite3_system_errno(db) == EDQUOT;
+    if (!full) {
+        fail(ErrorKind::Internal, "store database {}: {}", path.string(), msg);
+    }
+    Error error(ErrorKind::BuildFailed, fmt::format("store database {}: {}: {}", path.string(), msg,
+                                                    std::strerror(ENOSPC)));
+    error.add_note("the store's file system is full; nothing was registered. Free space (or "
+                   "run 'cudapkgs store gc') and build again");
+    throw error;
+}
 } // namespace
 
 Database::Database(const std::filesystem::path& path) : m_path(path) {
@@ -30,8 +48,7 @@ Database::~Database() {
 }
 
 void Database::fail_sqlite(std::string_view what) const {
-    fail(ErrorKind::Internal, "store database {}: {}: {}", m_path.string(), what,
-         sqlite3_errmsg(m_db));
+    fail_database(m_db, m_path, fmt::format("{}: {}", what, sqlite3_errmsg(m_db)));
 }
 
 void Database::exec(std::string_view sql) {
@@ -40,7 +57,7 @@ void Database::exec(std::string_view sql) {
     if (sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
-        fail(ErrorKind::Internal, "store database {}: {}", m_path.string(), msg);
+        fail_database(m_db, m_path, msg);
     }
 }
 

@@ -45,8 +45,9 @@ void make_dirs(const fs::path& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {
-        fail(ErrorKind::Internal, "cannot create the store directory {}: {}", dir.string(),
-             ec.message());
+        const bool full = ec == std::errc::no_space_on_device;
+        fail(full ? ErrorKind::BuildFailed : ErrorKind::Internal,
+             "cannot create the store directory {}: {}", dir.string(), ec.message());
     }
 }
 

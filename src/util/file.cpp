@@ -25,6 +25,15 @@ std::string read_file(const fs::path& path) {
     return std::move(buffer).str();
 }
 
+namespace {
+
+/// A full disk is not bad input: it is reported like a full disk while unpacking (exit 6).
+ErrorKind write_error_kind(int err) {
+    return err == ENOSPC || err == EDQUOT ? ErrorKind::BuildFailed : ErrorKind::InvalidInput;
+}
+
+} // namespace
+
 void write_file_atomic(const fs::path& path, std::string_view content, fs::perms mode) {
     fs::path dir = path.parent_path().empty() ? fs::path(".") : path.parent_path();
     // Built piecewise: GCC 12 warns falsely (-Wrestrict) on `"." + std::string&&`.
@@ -34,8 +43,9 @@ void write_file_atomic(const fs::path& path, std::string_view content, fs::perms
     std::string tmpl = (dir / name).string();
     int fd = ::mkstemp(tmpl.data());
     if (fd < 0) {
-        fail(ErrorKind::InvalidInput, "cannot create a temporary file beside {}: {}", path.string(),
-             std::strerror(errno));
+        int saved = errno;
+        fail(write_error_kind(saved), "cannot create a temporary file beside {}: {}", path.string(),
+             std::strerror(saved));
     }
     const char* data = content.data();
     std::size_t left = content.size();
@@ -48,7 +58,7 @@ void write_file_atomic(const fs::path& path, std::string_view content, fs::perms
             int saved = errno;
             ::close(fd);
             ::unlink(tmpl.c_str());
-            fail(ErrorKind::InvalidInput, "cannot write {}: {}", path.string(),
+            fail(write_error_kind(saved), "cannot write {}: {}", path.string(),
                  std::strerror(saved));
         }
         data += n;
@@ -58,7 +68,7 @@ void write_file_atomic(const fs::path& path, std::string_view content, fs::perms
     if (::fsync(fd) != 0 || ::close(fd) != 0) {
         int saved = errno;
         ::unlink(tmpl.c_str());
-        fail(ErrorKind::InvalidInput, "cannot write {}: {}", path.string(), std::strerror(saved));
+        fail(write_error_kind(saved), "cannot write {}: {}", path.string(), std::strerror(saved));
     }
     if (::rename(tmpl.c_str(), path.c_str()) != 0) {
         int saved = errno;
