@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/builder/builder.hpp>
-
 #include "install.hpp"
 
+#include <cudapkgs/builder/builder.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <spdlog/spdlog.h>
@@ -87,8 +86,9 @@ std::vector<std::string> Builder::urls_for(const pkgset::Package& p) const {
 }
 
 fs::path Builder::download_path(const pkgset::Package& p) const {
-    std::string file = p.src->relative_path.empty() ? p.pname + ".archive"
-                                                    : fs::path(p.src->relative_path).filename().string();
+    std::string file = p.src->relative_path.empty()
+                           ? p.pname + ".archive"
+                           : fs::path(p.src->relative_path).filename().string();
     if (!p.src->url.empty()) {
         file = fs::path(p.src->url).filename().string();
     }
@@ -136,13 +136,12 @@ void Builder::build_node(Node& node, const std::vector<Node>& nodes) {
     ctx.derivation = node.derivation;
     ctx.archive = node.target.package->src ? download_path(*node.target.package) : fs::path();
     ctx.driver_lib_dir = m_options.driver_lib_dir;
-    ctx.allow_unsupported_compiler =
-        node.target.set->instance().config.allow_unsupported_compiler;
+    ctx.allow_unsupported_compiler = node.target.set->instance().config.allow_unsupported_compiler;
     ctx.store_mutex = &m_store_mutex;
     for (std::size_t d : node.deps) {
         const Node& dep = nodes[d];
-        ctx.dependencies.push_back({dep.target.package->attr, dep.target.package,
-                                    dep.derivation, dep.result.outputs});
+        ctx.dependencies.push_back(
+            {dep.target.package->attr, dep.target.package, dep.derivation, dep.result.outputs});
     }
     node.result.outputs = install_package(ctx);
     node.result.was_built = true;
@@ -181,9 +180,10 @@ std::vector<Built> Builder::build(const std::vector<Target>& targets) {
         r.sha256 = pkg.src->sha256;
         r.size = pkg.src->size;
         r.dest = download_path(pkg);
-        r.name = fs::path(pkg.src->relative_path.empty() ? r.dest : fs::path(pkg.src->relative_path))
-                     .filename()
-                     .string();
+        r.name =
+            fs::path(pkg.src->relative_path.empty() ? r.dest : fs::path(pkg.src->relative_path))
+                .filename()
+                .string();
         r.progress = m_options.progress;
         requests.push_back(std::move(r));
         requested.push_back(i);
@@ -240,9 +240,8 @@ void Builder::schedule(std::vector<Node>& nodes) {
         return true;
     };
     auto blocked = [&](const Node& n) {
-        return std::any_of(n.deps.begin(), n.deps.end(), [&](std::size_t d) {
-            return nodes[d].failed;
-        });
+        return std::any_of(n.deps.begin(), n.deps.end(),
+                           [&](std::size_t d) { return nodes[d].failed; });
     };
     std::set<std::size_t> started;
     while (true) {

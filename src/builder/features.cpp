@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/builder/features.hpp>
-
 #include <cudapkgs/unpack/unpacker.hpp>
 #include <cudapkgs/util/file.hpp>
 
@@ -39,13 +38,13 @@ nlohmann::json features_of_tree(const fs::path& root) {
     };
     auto archive = [](const fs::path& p) { return p.extension() == ".a"; };
     bool dev = false;
-    for (const char* d : {"include", "lib/pkgconfig", "share/pkgconfig", "lib/cmake",
-                          "share/aclocal"}) {
+    for (const char* d :
+         {"include", "lib/pkgconfig", "share/pkgconfig", "lib/cmake", "share/aclocal"}) {
         dev = dev || non_empty(root / d);
     }
     bool doc = false;
-    for (const char* d : {"share/info", "share/doc", "share/gtk-doc", "share/devhelp",
-                          "share/man"}) {
+    for (const char* d :
+         {"share/info", "share/doc", "share/gtk-doc", "share/devhelp", "share/man"}) {
         doc = doc || non_empty(root / d);
     }
     return {{"bin", any_file(root / "bin", executable)},

@@ -202,7 +202,7 @@ std::vector<fs::path> library_dirs(const fs::path& root) {
 /// LibraryLookup that sees the package's own outputs at their final store locations while
 /// they still sit in build directories.
 class StagedLookup final : public elf::LibraryLookup {
-public:
+  public:
     StagedLookup(const Staging& staging, const elf::DiskLibraryLookup& disk)
         : m_staging(staging), m_disk(disk) {}
     bool has_library(const fs::path& dir, const std::string& soname) const override {
@@ -210,7 +210,7 @@ public:
     }
     bool system_has(const std::string& soname) const override { return m_disk.system_has(soname); }
 
-private:
+  private:
     fs::path staged(const fs::path& dir) const {
         for (const auto& [output, final_path] : m_staging.finals) {
             auto rel = dir.lexically_relative(final_path);
@@ -337,8 +337,7 @@ void patch_elf_files(const InstallContext& ctx, const Staging& staging) {
 
 /// Builds a source package with nvcc: a merged toolkit view of its dependencies, the set's
 /// gencode flags, a checked host compiler and a clean environment; installs into `out`.
-void build_from_source(const InstallContext& ctx, const Staging& staging,
-                       const fs::path& work) {
+void build_from_source(const InstallContext& ctx, const Staging& staging, const fs::path& work) {
     const auto& recipe = *ctx.package->recipe;
     std::vector<fs::path> roots;
     for (const auto& dep : ctx.dependencies) {
@@ -369,7 +368,9 @@ void build_from_source(const InstallContext& ctx, const Staging& staging,
     toolchain::build_source(build);
 }
 
-bool is_empty_dir(const fs::path& dir) { return fs::directory_iterator(dir) == fs::directory_iterator(); }
+bool is_empty_dir(const fs::path& dir) {
+    return fs::directory_iterator(dir) == fs::directory_iterator();
+}
 
 void write_metadata(const InstallContext& ctx, const Staging& staging,
                     const std::vector<std::string>& outputs) {
@@ -419,8 +420,8 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
             options.roots.push_back(dir.path());
         }
         // Zip-bomb bound, from the manifest's declared archive size.
-        options.max_unpacked_bytes = std::max<std::uint64_t>(std::uint64_t{256} << 20,
-                                                             pkg.src->size * 24);
+        options.max_unpacked_bytes =
+            std::max<std::uint64_t>(std::uint64_t{256} << 20, pkg.src->size * 24);
         unpack::unpack_file(
             ctx.archive,
             [&](const unpack::Entry& entry) -> std::optional<fs::path> {

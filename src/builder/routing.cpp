@@ -50,7 +50,8 @@ OutputRouter::OutputRouter(std::vector<std::string> outputs, const json& steps)
         }
         if (auto it = step.find("move"); it != step.end()) {
             for (const auto& m : *it) {
-                m_moves.emplace_back(m.at("from").get<std::string>(), m.at("to").get<std::string>());
+                m_moves.emplace_back(m.at("from").get<std::string>(),
+                                     m.at("to").get<std::string>());
             }
         }
         if (auto it = step.find("outputPatterns"); it != step.end()) {

@@ -16,8 +16,7 @@ BuildSession::BuildSession(const GlobalOptions& global, const std::string& progr
     : eval(make_eval_context(global)) {
     store = std::make_unique<store::Store>(eval.store_dir);
     renderer = std::make_unique<fetch::ProgressRenderer>(
-        global.quiet ? fetch::ProgressStyle::None
-                     : fetch::parse_progress_style(progress, stderr));
+        global.quiet ? fetch::ProgressStyle::None : fetch::parse_progress_style(progress, stderr));
     builder::BuildOptions options;
     options.mirrors = eval.mirrors;
     options.fetch.offline = global.offline;

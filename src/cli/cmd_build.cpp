@@ -27,12 +27,12 @@ int print_plan(BuildSession& session, const BuildArgs& args, bool json) {
     nlohmann::json out = nlohmann::json::array();
     std::uint64_t total = 0;
     for (const auto& p : plan) {
-        out.push_back({{"attrpath", p.attrpath},
-                       {"outPath", p.out_path},
-                       {"valid", p.valid},
-                       {"fetch", p.fetch_url ? nlohmann::json{{"url", *p.fetch_url},
-                                                               {"size", p.fetch_size}}
-                                             : nlohmann::json(nullptr)}});
+        out.push_back(
+            {{"attrpath", p.attrpath},
+             {"outPath", p.out_path},
+             {"valid", p.valid},
+             {"fetch", p.fetch_url ? nlohmann::json{{"url", *p.fetch_url}, {"size", p.fetch_size}}
+                                   : nlohmann::json(nullptr)}});
         total += p.fetch_size;
         if (!json) {
             print_line(fmt::format("{} {}{}", p.valid ? "valid:" : "build:", p.attrpath,

@@ -86,8 +86,9 @@ RunFn setup_env(CLI::App& cmd, const GlobalOptions& global) {
     cmd.add_option("ATTRPATH", args->attrpaths, "Packages to put in the environment")->required();
     cmd.add_option("--format", args->format, "sh, fish, github, cmake or json")
         ->check(CLI::IsMember({"sh", "fish", "github", "cmake", "json"}));
-    cmd.add_option("-o,--output", args->output, "Write to FILE instead of stdout (cmake: the "
-                                                "toolchain file)");
+    cmd.add_option("-o,--output", args->output,
+                   "Write to FILE instead of stdout (cmake: the "
+                   "toolchain file)");
     cmd.add_flag("--ld-library-path", args->ld_library_path, "Also set LD_LIBRARY_PATH");
     return [args, &global] {
         BuildSession session(global, "auto");
@@ -149,7 +150,8 @@ RunFn setup_env(CLI::App& cmd, const GlobalOptions& global) {
                                 view.string());
             for (const auto& [k, v] : vars) {
                 if (k == "CUDAHOSTCXX") {
-                    text += fmt::format("set(CMAKE_CUDA_HOST_COMPILER \"{}\" CACHE FILEPATH \"\")\n", v);
+                    text += fmt::format(
+                        "set(CMAKE_CUDA_HOST_COMPILER \"{}\" CACHE FILEPATH \"\")\n", v);
                 }
             }
         }

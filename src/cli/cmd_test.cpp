@@ -57,7 +57,8 @@ RunFn setup_test(CLI::App& cmd, const GlobalOptions& global) {
                         {"report", report.to_json()}});
         } else {
             print_line(report.to_json().dump(2));
-            print_line(fmt::format("{}: {}", target.attrpath, report.passed() ? "passed" : "FAILED"));
+            print_line(
+                fmt::format("{}: {}", target.attrpath, report.passed() ? "passed" : "FAILED"));
         }
         return report.passed() ? 0 : 6;
     };

@@ -13,11 +13,11 @@ constexpr std::array kCommands = {
     CommandSpec{"eval", "Print the value at an attribute path as JSON",
                 "cudapkgs eval cudaPackages_12_8.cudnn.version", &setup_eval},
     CommandSpec{"build", "Build packages into the store and print their store paths",
-                "cudapkgs build cudaPackages_13_0.cudnn --option allowUnfree true",
-                &setup_build},
-    CommandSpec{"env", "Build packages and print a shell, CMake or CI environment for them",
-                "eval \"$(cudapkgs env cudaPackages_13_0.cuda_nvcc cudaPackages_13_0.cuda_cudart)\"",
-                &setup_env},
+                "cudapkgs build cudaPackages_13_0.cudnn --option allowUnfree true", &setup_build},
+    CommandSpec{
+        "env", "Build packages and print a shell, CMake or CI environment for them",
+        "eval \"$(cudapkgs env cudaPackages_13_0.cuda_nvcc cudaPackages_13_0.cuda_cudart)\"",
+        &setup_env},
     CommandSpec{"test", "Run a package's testers on this machine's GPU (exit 77 without one)",
                 "cudapkgs test pkgsForCudaArch.sm_90.cudaPackages_13_0.saxpy", &setup_test},
     CommandSpec{"features", "Write a feature file (outputs per platform) from an archive",
@@ -27,8 +27,7 @@ constexpr std::array kCommands = {
                 "cudapkgs show-derivation cudaPackages_12_8.libcublas --option allowUnfree true",
                 &setup_show_derivation},
     CommandSpec{"flags", "Print nvcc gencode flags and CMake architectures for the capabilities",
-                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0",
-                &setup_flags},
+                "cudapkgs flags cudaPackages_12_8 --option cudaCapabilities 8.6,9.0", &setup_flags},
     CommandSpec{"lock", "Write cudapkgs.lock: manifests, archive hashes, fixups, capabilities",
                 "cudapkgs lock cudaPackages_12_8.cudnn --option allowUnfree true", &setup_lock},
     CommandSpec{"cache-key", "Print a CI cache key that changes iff the store content would",
@@ -40,8 +39,7 @@ constexpr std::array kCommands = {
                 "cudapkgs manifests update --product cuda --since 12.8", &setup_manifests},
     CommandSpec{"doctor", "Check driver, host compiler, store and mirror reachability",
                 "cudapkgs doctor --json", &setup_doctor},
-    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json",
-                &setup_version},
+    CommandSpec{"version", "Print the cudapkgs version", "cudapkgs version --json", &setup_version},
     CommandSpec{"cdi", "Write or list a CDI spec for the host's NVIDIA GPUs (Docker, Podman)",
                 "sudo cudapkgs cdi generate && cudapkgs cdi list", &setup_cdi},
     CommandSpec{"fetch", "Download one file, verified (for tests and mirror debugging)",
@@ -64,6 +62,8 @@ constexpr std::array kCommands = {
 
 } // namespace
 
-std::span<const CommandSpec> commands() { return kCommands; }
+std::span<const CommandSpec> commands() {
+    return kCommands;
+}
 
 } // namespace cudapkgs::cli

@@ -160,9 +160,9 @@ EvalContext make_eval_context(const GlobalOptions& global) {
     ctx.system = system_of(global);
     ctx.store_dir = store_dir(global);
     ctx.mirrors = mirrors_of(global);
-    ctx.catalog = std::make_unique<pkgset::Catalog>(
-        manifest::load_manifest_dirs(manifest_dirs(global)),
-        fixups::FixupSet::load(fixup_dirs(global)));
+    ctx.catalog =
+        std::make_unique<pkgset::Catalog>(manifest::load_manifest_dirs(manifest_dirs(global)),
+                                          fixups::FixupSet::load(fixup_dirs(global)));
     for (auto& recipe : toolchain::load_source_recipes(packages_dir())) {
         std::string hash = store::hash_tree(recipe.src_path).hash;
         ctx.catalog->add_source_package(

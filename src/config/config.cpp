@@ -2,6 +2,7 @@
 #include <cudapkgs/config/config.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
+#include <cudapkgs/util/json_cursor.hpp>
 #include <cudapkgs/util/json_locate.hpp>
 #include <cudapkgs/util/spelling.hpp>
 
@@ -147,14 +148,7 @@ void set_option(Config& config, const std::string& name, const std::string& valu
 }
 
 Config parse_config(const std::string& text, const std::string& path, Config base) {
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-        auto pos = util::position_of(text, e.byte > 0 ? e.byte - 1 : 0);
-        throw Error(ErrorKind::InvalidInput, "invalid JSON in config file",
-                    fmt::format("{}:{}:{}", path, pos.line, pos.column));
-    }
+    json doc = util::parse_json_text(text, path);
     if (!doc.is_object()) {
         throw Error(ErrorKind::InvalidInput, "the config file must be a JSON object", path);
     }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/fixups/fixup.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 #include <cudapkgs/util/hash.hpp>
@@ -15,12 +14,12 @@ using util::JsonCursor;
 
 namespace {
 
-const std::vector<std::string> kOutputs = {"out",    "bin", "lib",    "static", "dev",
+const std::vector<std::string> kOutputs = {"out",     "bin", "lib",    "static", "dev",
                                            "include", "doc", "sample", "python", "stubs"};
 
 /// Keys whose values are copied into the build steps, in the order the builder runs them.
-const std::vector<std::string> kBuildKeys = {"remove",   "move", "symlinks",   "outputPatterns",
-                                             "substitute", "elf", "postInstall"};
+const std::vector<std::string> kBuildKeys = {"remove",     "move", "symlinks",   "outputPatterns",
+                                             "substitute", "elf",  "postInstall"};
 
 bool contains(const std::vector<std::string>& list, std::string_view item) {
     return std::find(list.begin(), list.end(), item) != list.end();
@@ -214,11 +213,25 @@ void append(std::vector<std::string>& to, const json& list) {
 } // namespace
 
 const std::vector<std::string>& rule_keys() {
-    static const std::vector<std::string> kKeys = {
-        "when",   "description", "dependencies",   "optionalDependencies", "systemLibraries",
-        "ignoreMissing", "remove", "move",         "symlinks",             "outputs",
-        "outputPatterns", "elf",   "substitute",   "license",              "mainProgram",
-        "broken", "minCuda",     "maxCuda",        "postInstall"};
+    static const std::vector<std::string> kKeys = {"when",
+                                                   "description",
+                                                   "dependencies",
+                                                   "optionalDependencies",
+                                                   "systemLibraries",
+                                                   "ignoreMissing",
+                                                   "remove",
+                                                   "move",
+                                                   "symlinks",
+                                                   "outputs",
+                                                   "outputPatterns",
+                                                   "elf",
+                                                   "substitute",
+                                                   "license",
+                                                   "mainProgram",
+                                                   "broken",
+                                                   "minCuda",
+                                                   "maxCuda",
+                                                   "postInstall"};
     return kKeys;
 }
 
@@ -247,8 +260,8 @@ void RuleList::collect(const Target& target, Effects& e) const {
             }
         }
         if (auto l = r.find("license"); l != r.end()) {
-            e.license = std::make_pair(l->at("shortName").get<std::string>(),
-                                       l->value("free", false));
+            e.license =
+                std::make_pair(l->at("shortName").get<std::string>(), l->value("free", false));
         }
         if (auto m = r.find("mainProgram"); m != r.end()) {
             e.main_program = m->get<std::string>();
@@ -330,8 +343,8 @@ FixupSet FixupSet::load(const std::vector<std::filesystem::path>& dirs) {
                 }
             }
             const std::string pname = f.stem().string();
-            set.m_files[pname] = parse_rules(doc.value("rules", json::array()), file, text,
-                                             {"rules"});
+            set.m_files[pname] =
+                parse_rules(doc.value("rules", json::array()), file, text, {"rules"});
             set.m_hashes[pname] = util::sha256_hex(text);
         }
     }

@@ -38,7 +38,9 @@ json parse_json(std::string_view text, std::string_view file) {
     return util::parse_json_text(text, file);
 }
 
-std::string expect_string(const Cursor& c, const json& value) { return c.expect_string(value); }
+std::string expect_string(const Cursor& c, const json& value) {
+    return c.expect_string(value);
+}
 
 bool is_hex(std::string_view s, std::size_t length) {
     return s.size() == length && std::all_of(s.begin(), s.end(), [](char ch) {

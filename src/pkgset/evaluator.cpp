@@ -48,8 +48,8 @@ std::string instance_key(const Instance& i) {
         overlays += o->hash + ",";
     }
     return fmt::format("{}|{}|{}|{}|{}|{}|{}|{}|{}|{}|{}", overlays, i.system,
-                       i.default_set_override,
-                       c.allow_unfree, fmt::join(c.allow_unfree_licenses, ","), c.cuda_support,
+                       i.default_set_override, c.allow_unfree,
+                       fmt::join(c.allow_unfree_licenses, ","), c.cuda_support,
                        fmt::join(c.cuda_capabilities, ","), c.cuda_forward_compat, c.driver_lib_dir,
                        fmt::join(c.overlays, ","), c.allow_unsupported_compiler);
 }

@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/overlay.hpp>
-
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 #include <cudapkgs/util/hash.hpp>
@@ -110,6 +109,8 @@ Overlay parse_overlay(std::string_view text, std::string_view path) {
     return overlay;
 }
 
-Overlay load_overlay(const std::string& path) { return parse_overlay(util::read_file(path), path); }
+Overlay load_overlay(const std::string& path) {
+    return parse_overlay(util::read_file(path), path);
+}
 
 } // namespace cudapkgs::pkgset

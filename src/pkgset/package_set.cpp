@@ -53,7 +53,7 @@ License license_for(const std::string& product, const ManifestEntry& e) {
 const char* const kFeatureOutputs[] = {"bin", "lib", "static", "dev", "doc", "sample", "python"};
 
 /// Canonical output order: lib before static, as the routing rules require.
-const std::vector<std::string> kOutputOrder = {"out", "bin",    "lib",    "static", "dev",
+const std::vector<std::string> kOutputOrder = {"out",     "bin", "lib",    "static", "dev",
                                                "include", "doc", "sample", "python", "stubs"};
 
 void sort_outputs(std::vector<std::string>& outputs) {
@@ -370,8 +370,8 @@ void ContentsBuilder::add_source_package(const Catalog::SourcePackage& source) {
     p.main_program = r.main_program;
     p.recipe = source.recipe;
     p.recipe_hash = source.hash;
-    if (!r.platforms.empty() &&
-        std::find(r.platforms.begin(), r.platforms.end(), m_instance->system) == r.platforms.end()) {
+    if (!r.platforms.empty() && std::find(r.platforms.begin(), r.platforms.end(),
+                                          m_instance->system) == r.platforms.end()) {
         p.unavailable_reasons.push_back(
             fmt::format("{} is not built for {}", r.pname, m_instance->system));
     }
@@ -405,9 +405,8 @@ void ContentsBuilder::apply_rules(Package& p, const fixups::RuleList& rules) con
     }
     add_all(p.outputs, e.add_outputs);
     std::erase_if(p.outputs, [&](const std::string& o) {
-        return o != "out" &&
-               std::find(e.remove_outputs.begin(), e.remove_outputs.end(), o) !=
-                   e.remove_outputs.end();
+        return o != "out" && std::find(e.remove_outputs.begin(), e.remove_outputs.end(), o) !=
+                                 e.remove_outputs.end();
     });
     sort_outputs(p.outputs);
     if (e.license) {
@@ -421,12 +420,12 @@ void ContentsBuilder::apply_rules(Package& p, const fixups::RuleList& rules) con
     }
     const Version& cuda = m_definition->cuda_major_minor;
     if (e.min_cuda && cuda < Version::parse(*e.min_cuda)) {
-        p.unavailable_reasons.push_back(
-            fmt::format("CUDA version is too old: {} needs CUDA {} or newer", p.pname, *e.min_cuda));
+        p.unavailable_reasons.push_back(fmt::format(
+            "CUDA version is too old: {} needs CUDA {} or newer", p.pname, *e.min_cuda));
     }
     if (e.max_cuda && Version::parse(*e.max_cuda) < cuda) {
-        p.unavailable_reasons.push_back(
-            fmt::format("CUDA version is too new: {} supports CUDA up to {}", p.pname, *e.max_cuda));
+        p.unavailable_reasons.push_back(fmt::format(
+            "CUDA version is too new: {} supports CUDA up to {}", p.pname, *e.max_cuda));
     }
     for (auto& step : e.build) {
         p.build.push_back(std::move(step));
@@ -492,9 +491,8 @@ void ContentsBuilder::resolve_dependencies() {
     }
     for (auto& p : m_out.packages) {
         for (const auto& name : p.optional_dependencies) {
-            if (by_name.count(name) > 0 &&
-                std::find(p.dependencies.begin(), p.dependencies.end(), name) ==
-                    p.dependencies.end()) {
+            if (by_name.count(name) > 0 && std::find(p.dependencies.begin(), p.dependencies.end(),
+                                                     name) == p.dependencies.end()) {
                 p.dependencies.push_back(name);
             }
         }

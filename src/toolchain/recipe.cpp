@@ -2,6 +2,7 @@
 #include <cudapkgs/toolchain/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
+#include <cudapkgs/util/json_cursor.hpp>
 
 #include <fmt/format.h>
 
@@ -187,12 +188,7 @@ SourceRecipe parse_source_recipe(const json& doc, const fs::path& base_dir,
 SourceRecipe load_source_recipe(const fs::path& path) {
     const fs::path file = fs::is_directory(path) ? path / "package.json" : path;
     const std::string text = util::read_file(file);
-    json doc;
-    try {
-        doc = json::parse(text);
-    } catch (const json::parse_error& e) {
-        bad(file.string(), fmt::format("invalid JSON: {}", e.what()));
-    }
+    json doc = util::parse_json_text(text, file.string());
     return parse_source_recipe(doc, fs::absolute(file).parent_path(), file.string());
 }
 

@@ -1,22 +1,21 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/util/json_cursor.hpp>
-
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/json_cursor.hpp>
 #include <cudapkgs/util/json_locate.hpp>
 #include <cudapkgs/util/spelling.hpp>
 
 namespace cudapkgs::util {
 
 void JsonCursor::error(const std::string& what) const {
-    throw Error(ErrorKind::InvalidInput, fmt::format("key '{}': {}", format_json_path(m_path), what),
+    throw Error(ErrorKind::InvalidInput,
+                fmt::format("key '{}': {}", format_json_path(m_path), what),
                 json_origin(m_file, m_text, m_path));
 }
 
 void JsonCursor::unknown_key(const std::string& word,
                              const std::vector<std::string>& candidates) const {
     Error e(ErrorKind::InvalidInput,
-            fmt::format("key '{}': unknown key '{}'", format_json_path(m_path), word),
-            [&] {
+            fmt::format("key '{}': unknown key '{}'", format_json_path(m_path), word), [&] {
                 auto p = m_path;
                 p.push_back(word);
                 return json_origin(m_file, m_text, p);
@@ -75,6 +74,15 @@ nlohmann::json parse_json_text(std::string_view text, std::string_view file) {
                     fmt::format("invalid JSON: {}",
                                 colon == std::string::npos ? what : what.substr(colon + 2)),
                     fmt::format("{}:{}:{}", file, pos.line, pos.column));
+    } catch (const nlohmann::json::exception& e) {
+        // Not a syntax error but a value nlohmann cannot hold (e.g. a number overflowing a
+        // double: found by the manifest fuzzer).
+        std::string what = e.what();
+        auto bracket = what.find("] ");
+        throw Error(ErrorKind::InvalidInput,
+                    fmt::format("invalid JSON: {}",
+                                bracket == std::string::npos ? what : what.substr(bracket + 2)),
+                    std::string(file));
     }
 }
 

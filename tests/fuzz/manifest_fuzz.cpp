@@ -40,8 +40,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     expect_clean([&] {
         auto doc = nlohmann::json::parse(text, nullptr, false);
         if (!doc.is_discarded()) {
-            fixups::parse_rules(doc.is_object() ? doc.value("rules", doc) : doc, "fixup.json",
-                                text, {"rules"});
+            fixups::parse_rules(doc.is_object() ? doc.value("rules", doc) : doc, "fixup.json", text,
+                                {"rules"});
         }
     });
     return 0;

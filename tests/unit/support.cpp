@@ -9,9 +9,8 @@
 namespace cudapkgs::test {
 
 const pkgset::Catalog& shipped_catalog() {
-    static const pkgset::Catalog catalog(
-        manifest::load_manifest_dirs({source_dir() / "manifests"}),
-        fixups::FixupSet::load({source_dir() / "fixups"}));
+    static const pkgset::Catalog catalog(manifest::load_manifest_dirs({source_dir() / "manifests"}),
+                                         fixups::FixupSet::load({source_dir() / "fixups"}));
     return catalog;
 }
 
@@ -19,7 +18,8 @@ std::unique_ptr<pkgset::Evaluator> make_evaluator(config::Config config, std::st
     pkgset::EvalSettings settings;
     settings.store_dir = "/store";
     return std::make_unique<pkgset::Evaluator>(
-        shipped_catalog(), pkgset::Instance{std::move(config), std::move(system), {}, {}}, settings);
+        shipped_catalog(), pkgset::Instance{std::move(config), std::move(system), {}, {}},
+        settings);
 }
 
 bool matches_golden(const std::string& name, const std::string& actual) {

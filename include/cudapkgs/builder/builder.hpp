@@ -55,7 +55,7 @@ struct Planned {
 };
 
 class Builder {
-public:
+  public:
     Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions options);
 
     /// Realises the targets and their dependencies. Throws the first error (or, with
@@ -66,7 +66,7 @@ public:
     /// Downloads (verified) the archive of one package and returns its path.
     std::filesystem::path fetch_source(const Target& target);
 
-private:
+  private:
     struct Node;
     std::vector<Node> closure(const std::vector<Target>& targets);
     std::vector<std::string> urls_for(const pkgset::Package& package) const;

@@ -13,7 +13,7 @@ namespace cudapkgs::builder {
 
 /// Routes relative archive paths to outputs.
 class OutputRouter {
-public:
+  public:
     /// `outputs`: the package's outputs; `steps`: its fixup build steps (remove, move,
     /// outputPatterns are used here).
     OutputRouter(std::vector<std::string> outputs, const nlohmann::json& steps);
@@ -23,7 +23,7 @@ public:
     /// The output for a rewritten path.
     std::string output_for(const std::string& path) const;
 
-private:
+  private:
     bool has(const std::string& output) const;
     std::vector<std::string> m_outputs;
     std::vector<std::string> m_remove;

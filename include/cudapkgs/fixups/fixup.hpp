@@ -51,9 +51,9 @@ struct Effects {
     std::optional<std::vector<std::string>> only_outputs;
     std::optional<std::pair<std::string, bool>> license; ///< short name, free
     std::string main_program;
-    std::vector<std::string> broken;      ///< messages making the package unavailable
-    std::optional<std::string> min_cuda;  ///< inclusive
-    std::optional<std::string> max_cuda;  ///< inclusive
+    std::vector<std::string> broken;                ///< messages making the package unavailable
+    std::optional<std::string> min_cuda;            ///< inclusive
+    std::optional<std::string> max_cuda;            ///< inclusive
     nlohmann::json build = nlohmann::json::array(); ///< build-time steps, in order
 };
 
@@ -75,14 +75,14 @@ const std::vector<std::string>& rule_keys();
 
 /// All fixups: pname → rules, from `fixups/<pname>.json` in each directory (later wins).
 class FixupSet {
-public:
+  public:
     static FixupSet load(const std::vector<std::filesystem::path>& dirs);
     const RuleList* find(std::string_view pname) const;
     const std::map<std::string, RuleList, std::less<>>& all() const noexcept { return m_files; }
     /// sha256 of every file's content, by pname (for lock files).
     const std::map<std::string, std::string>& hashes() const noexcept { return m_hashes; }
 
-private:
+  private:
     std::map<std::string, RuleList, std::less<>> m_files;
     std::map<std::string, std::string> m_hashes;
 };

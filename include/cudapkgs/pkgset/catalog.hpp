@@ -2,8 +2,8 @@
 #pragma once
 
 #include <cudapkgs/fixups/fixup.hpp>
-#include <cudapkgs/pkgset/package.hpp>
 #include <cudapkgs/manifest/manifest.hpp>
+#include <cudapkgs/pkgset/package.hpp>
 #include <cudapkgs/version/version.hpp>
 
 #include <map>

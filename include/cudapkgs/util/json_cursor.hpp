@@ -12,7 +12,7 @@ namespace cudapkgs::util {
 
 /// Tracks the key path while a document is checked, so errors can point at the offending key.
 class JsonCursor {
-public:
+  public:
     JsonCursor(std::string_view file, std::string_view text, std::vector<std::string> path = {})
         : m_file(file), m_text(text), m_path(std::move(path)) {}
 
@@ -20,7 +20,7 @@ public:
     [[noreturn]] void error(const std::string& what) const;
     /// Like error, plus a "did you mean" note when `word` is close to a candidate.
     [[noreturn]] void unknown_key(const std::string& word,
-                                 const std::vector<std::string>& candidates) const;
+                                  const std::vector<std::string>& candidates) const;
 
     std::string expect_string(const nlohmann::json& value) const;
     bool expect_bool(const nlohmann::json& value) const;
@@ -29,7 +29,7 @@ public:
 
     /// Enters a key for the lifetime of the returned guard.
     class Scope {
-    public:
+      public:
         Scope(JsonCursor& cursor, std::string key) : m_cursor(cursor) {
             m_cursor.m_path.push_back(std::move(key));
         }
@@ -37,7 +37,7 @@ public:
         Scope(const Scope&) = delete;
         Scope& operator=(const Scope&) = delete;
 
-    private:
+      private:
         JsonCursor& m_cursor;
     };
     Scope enter(std::string key) { return Scope(*this, std::move(key)); }
@@ -45,7 +45,7 @@ public:
     const std::vector<std::string>& path() const noexcept { return m_path; }
     std::string_view file() const noexcept { return m_file; }
 
-private:
+  private:
     std::string_view m_file;
     std::string_view m_text;
     std::vector<std::string> m_path;

@@ -38,7 +38,8 @@ Target target(const char* version, const char* cuda, bool jetson = false) {
 
 TEST_CASE("every error path of the fixup format names file, line and key", "[fixups]") {
     CHECK(rules_error(R"([{"dependencies": ["a"]}])").empty());
-    CHECK(rules_error("{}") == "f.json:1:1: key '(top level)': expected a list of rules, got object");
+    CHECK(rules_error("{}") ==
+          "f.json:1:1: key '(top level)': expected a list of rules, got object");
     CHECK_THAT(rules_error(R"([{"dependecies": ["a"]}])"),
                Catch::Contains("f.json:1:18: key '0': unknown key 'dependecies'") &&
                    Catch::Contains("did you mean 'dependencies'?"));
@@ -57,10 +58,12 @@ TEST_CASE("every error path of the fixup format names file, line and key", "[fix
                Catch::Contains("relative path"));
     CHECK_THAT(rules_error(R"([{"elf": {"addNeeded": [{"libs": ["x"]}]}}])"),
                Catch::Contains("missing 'files'"));
-    CHECK_THAT(rules_error(R"([{"elf": {"setRpath": []}}])"), Catch::Contains("unknown key 'setRpath'"));
+    CHECK_THAT(rules_error(R"([{"elf": {"setRpath": []}}])"),
+               Catch::Contains("unknown key 'setRpath'"));
     CHECK_THAT(rules_error(R"([{"substitute": [{"file": "a", "replace": [{"to": "b"}]}]}])"),
                Catch::Contains("missing 'from'"));
-    CHECK_THAT(rules_error(R"([{"license": {"free": false}}])"), Catch::Contains("missing 'shortName'"));
+    CHECK_THAT(rules_error(R"([{"license": {"free": false}}])"),
+               Catch::Contains("missing 'shortName'"));
     CHECK_THAT(rules_error(R"([{"minCuda": "twelve"}])"), Catch::Contains("expected a version"));
     CHECK_THAT(rules_error(R"([{"broken": 3}])"), Catch::Contains("expected a list of strings"));
     CHECK_THAT(rules_error(R"([{"postInstall": ["x"]}])"), Catch::Contains("expected a string"));

@@ -105,3 +105,8 @@ TEST_CASE("a missing manifests directory is a clear error", "[manifest]") {
     CHECK_THROWS_WITH(load_manifest_dirs({"/nonexistent/manifests"}),
                       Catch::Contains("/nonexistent/manifests"));
 }
+
+TEST_CASE("a number too large for a double is a clean error (found by fuzzing)", "[manifest]") {
+    CHECK_THAT(parse_error(R"({"release_label": "1", "p": {"version": "1", "x": 15e379}})"),
+               Catch::Contains("invalid JSON") && Catch::Contains("number overflow"));
+}

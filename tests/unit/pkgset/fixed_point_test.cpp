@@ -86,7 +86,8 @@ TEST_CASE("checklist 34: an overlay replacing libcublas changes cudnn only there
     CHECK(plain->eval(path) != pinned->eval(path));
     CHECK(plain->eval(path) == evaluator()->eval(path));
     CHECK(pinned->eval("cudaPackages_12_8.libcublas.version") == "12.8.9.9");
-    CHECK(pinned->eval("cudaPackages_12_8.libcublas.src.url") == "https://example.org/libcublas.tar.xz");
+    CHECK(pinned->eval("cudaPackages_12_8.libcublas.src.url") ==
+          "https://example.org/libcublas.tar.xz");
     // Packages that do not depend on cuBLAS keep their paths.
     CHECK(plain->eval("cudaPackages_12_8.cuda_cudart.outPaths") ==
           pinned->eval("cudaPackages_12_8.cuda_cudart.outPaths"));
@@ -104,7 +105,8 @@ TEST_CASE("checklists 25, 33: cuda_compat = null everywhere; cudart still evalua
     pkgset::EvalSettings settings;
     auto arm = std::make_unique<pkgset::Evaluator>(
         test::shipped_catalog(),
-        pkgset::Instance{jetson, "aarch64-linux", {}, {overlay(R"({"packages": {"cuda_compat": null}})")}},
+        pkgset::Instance{
+            jetson, "aarch64-linux", {}, {overlay(R"({"packages": {"cuda_compat": null}})")}},
         settings);
     CHECK(arm->eval("cudaPackages_12_8.cuda_cudart.dependencies") == json::array());
 }
@@ -132,10 +134,12 @@ TEST_CASE("an overlay may add a package depending on cudnn, and order matters", 
 TEST_CASE("overlay errors name file, line and key", "[pkgset]") {
     CHECK_THROWS_WITH(pkgset::parse_overlay(R"({"packages": {"x": {"verison": "1"}}})", "o.json"),
                       Catch::Contains("unknown key 'verison'"));
-    CHECK_THROWS_WITH(pkgset::parse_overlay(R"({"packages": {"x": {"src": {"url": "a"}}}})", "o.json"),
-                      Catch::Contains("absolute URL"));
-    CHECK_THROWS_WITH(pkgset::parse_overlay(R"({"packages": {"x": {"rules": [{"oops": 1}]}}})", "o.json"),
-                      Catch::Contains("key 'packages.x.rules.0': unknown key 'oops'"));
+    CHECK_THROWS_WITH(
+        pkgset::parse_overlay(R"({"packages": {"x": {"src": {"url": "a"}}}})", "o.json"),
+        Catch::Contains("absolute URL"));
+    CHECK_THROWS_WITH(
+        pkgset::parse_overlay(R"({"packages": {"x": {"rules": [{"oops": 1}]}}})", "o.json"),
+        Catch::Contains("key 'packages.x.rules.0': unknown key 'oops'"));
     auto e = evaluator({overlay(R"({"packages": {"newpkg": {"version": "1.0"}}})")});
     CHECK_THROWS_WITH(e->eval("cudaPackages_12_8.cudaMajorVersion"),
                       Catch::Contains("gives no version and src"));
@@ -148,7 +152,8 @@ TEST_CASE("store paths: inputs change them, capabilities and the store dir do no
     caps.cuda_capabilities = {"8.6"};
     caps.cuda_forward_compat = false;
     CHECK(evaluator({}, caps)->eval(cudnn) == base->eval(cudnn));
-    CHECK(base->eval("pkgsForCudaArch.sm_90.cudaPackages_12_8.cudnn.outPaths.out") == base->eval(cudnn));
+    CHECK(base->eval("pkgsForCudaArch.sm_90.cudaPackages_12_8.cudnn.outPaths.out") ==
+          base->eval(cudnn));
     pkgset::EvalSettings other;
     other.store_dir = "/elsewhere";
     config::Config ok;
@@ -170,7 +175,8 @@ TEST_CASE("store paths: inputs change them, capabilities and the store dir do no
     changed["src"]["sha256"] = std::string(64, '0');
     CHECK(util::sha256_hex(changed.dump()) != drv.hash);
     CHECK(util::sha256_hex(drv.inputs.dump()) == drv.hash);
-    auto extra = evaluator({overlay(R"({"packages": {"cudnn": {"rules": [{"ignoreMissing": ["libfoo.so"]}]}}})")});
+    auto extra = evaluator(
+        {overlay(R"({"packages": {"cudnn": {"rules": [{"ignoreMissing": ["libfoo.so"]}]}}})")});
     CHECK(extra->eval(cudnn) != base->eval(cudnn));
 }
 
