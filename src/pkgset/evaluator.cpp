@@ -103,16 +103,25 @@ Evaluator::Evaluator(const Catalog& catalog, Instance base, EvalSettings setting
     m_instances.push_back(std::move(base));
 }
 
-std::size_t Evaluator::instance_with(std::function<void(Instance&)> change, std::size_t from) {
-    Instance next = m_instances[from];
-    change(next);
-    std::string key = instance_key(next);
-    if (auto it = m_instance_keys.find(key); it != m_instance_keys.end()) {
+std::size_t Evaluator::instance_with(const std::string& label,
+                                     std::function<void(Instance&)> change, std::size_t from) {
+    auto transition = std::make_pair(from, label);
+    if (auto it = m_transitions.find(transition); it != m_transitions.end()) {
         return it->second;
     }
-    m_instances.push_back(std::move(next));
-    m_instance_keys.emplace(std::move(key), m_instances.size() - 1);
-    return m_instances.size() - 1;
+    const std::size_t index = [&] {
+        Instance next = m_instances[from];
+        change(next);
+        std::string key = instance_key(next);
+        if (auto it = m_instance_keys.find(key); it != m_instance_keys.end()) {
+            return it->second;
+        }
+        m_instances.push_back(std::move(next));
+        m_instance_keys.emplace(std::move(key), m_instances.size() - 1);
+        return m_instances.size() - 1;
+    }();
+    m_transitions.emplace(std::move(transition), index);
+    return index;
 }
 
 std::vector<std::string> Evaluator::root_names_of(std::size_t /*instance*/) const {
@@ -299,8 +308,8 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
         switch (c.kind) {
         case Kind::Root:
             if (seg == "pkgsCuda") {
-                c.instance =
-                    instance_with([](Instance& i) { i.config.cuda_support = true; }, c.instance);
+                c.instance = instance_with(
+                    "pkgsCuda", [](Instance& i) { i.config.cuda_support = true; }, c.instance);
             } else if (seg == "pkgsForCudaArch") {
                 c.kind = Kind::ArchVariants;
             } else {
@@ -319,6 +328,7 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
             }
             const std::string capability = found->second;
             c.instance = instance_with(
+                seg,
                 [&](Instance& i) {
                     i.config.cuda_capabilities = {capability};
                     i.config.cuda_forward_compat = false;
@@ -334,8 +344,9 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
                 c.kind = Kind::Package;
             } else if (seg == "pkgs") {
                 const std::string name = c.set->name();
-                c.instance =
-                    instance_with([&](Instance& i) { i.default_set_override = name; }, c.instance);
+                c.instance = instance_with(
+                    "pkgs:" + name, [&](Instance& i) { i.default_set_override = name; },
+                    c.instance);
                 c.kind = Kind::Root;
             } else {
                 c.value = set_attribute(*c.set, seg, c);

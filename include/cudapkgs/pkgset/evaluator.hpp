@@ -64,7 +64,11 @@ class Evaluator {
 
   private:
     struct Cursor;
-    std::size_t instance_with(std::function<void(Instance&)> change, std::size_t from);
+    /// The instance `change` makes of instance `from`, memoised under `label` (variants are
+    /// walked thousands of times by bench/eval; building and keying an Instance each time is
+    /// not free).
+    std::size_t instance_with(const std::string& label, std::function<void(Instance&)> change,
+                              std::size_t from);
     std::vector<std::string> root_names_of(std::size_t instance) const;
     std::string resolve_root_name(std::size_t instance, std::string_view name) const;
     nlohmann::json set_attribute(const PackageSet& set, const std::string& attr, Cursor& cursor);
@@ -75,6 +79,7 @@ class Evaluator {
     EvalSettings m_settings;
     std::deque<Instance> m_instances;
     std::map<std::string, std::size_t> m_instance_keys;
+    std::map<std::pair<std::size_t, std::string>, std::size_t> m_transitions;
     std::map<std::pair<std::size_t, std::string>, std::unique_ptr<PackageSet>> m_sets;
     std::map<std::string, std::shared_ptr<const SetContents>> m_contents;
     std::map<const PackageSet*, std::unique_ptr<DerivationBuilder>> m_derivations;
