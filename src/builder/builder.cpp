@@ -27,6 +27,7 @@ struct Builder::Node {
     bool failed = false;
     std::optional<Error> error;
     Built result;
+    std::optional<fetch::LocalArchive> local; ///< a file:// mirror's archive, read in place
 };
 
 Builder::Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions options)
@@ -135,6 +136,10 @@ void Builder::build_node(Node& node, const std::vector<Node>& nodes) {
     ctx.attrpath = node.target.attrpath;
     ctx.derivation = node.derivation;
     ctx.archive = node.target.package->src ? download_path(*node.target.package) : fs::path();
+    if (node.local) {
+        ctx.archive = node.local->path;
+        ctx.archive_stamp = node.local->stamp;
+    }
     ctx.driver_lib_dir = m_options.driver_lib_dir;
     ctx.allow_unsupported_compiler = node.target.set->instance().config.allow_unsupported_compiler;
     ctx.store_mutex = &m_store_mutex;
@@ -174,9 +179,16 @@ std::vector<Built> Builder::build(const std::vector<Target>& targets) {
         if (nodes[i].done || !pkg.src) {
             continue;
         }
+        std::vector<std::string> urls = urls_for(pkg);
+        if (!urls.empty() && !fs::exists(download_path(pkg))) {
+            nodes[i].local = fetch::verify_in_place(urls.front(), pkg.src->size, pkg.src->sha256);
+            if (nodes[i].local) {
+                continue;
+            }
+        }
         fs::create_directories(download_path(pkg).parent_path());
         fetch::Request r;
-        r.urls = urls_for(pkg);
+        r.urls = std::move(urls);
         r.sha256 = pkg.src->sha256;
         r.size = pkg.src->size;
         r.dest = download_path(pkg);

@@ -17,6 +17,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <chrono>
 #include <regex>
 #include <set>
 #include <sys/wait.h>
@@ -42,12 +43,36 @@ std::map<std::string, fs::path> registered_outputs(store::Store& store,
 
 namespace {
 
-/// The build directory of each output plus where it will live once committed.
+/// The build directory of each output plus where it will live once committed, and the
+/// digests the unpacker took of the files it wrote (forgotten for every file a later step
+/// changes, so sealing rehashes exactly those).
 struct Staging {
     std::map<std::string, store::BuildDir> dirs;
     std::map<std::string, fs::path> finals;
+    std::map<std::string, store::KnownDigests> digests;
 
     fs::path dir(const std::string& output) const { return dirs.at(output).path(); }
+
+    /// The output whose build directory holds `file`, and the path relative to it.
+    std::optional<std::pair<std::string, std::string>> locate(const fs::path& file) const {
+        for (const auto& [output, dir] : dirs) {
+            auto rel = file.lexically_relative(dir.path());
+            if (!rel.empty() && *rel.begin() != ".." && rel != ".") {
+                return std::pair{output, rel.generic_string()};
+            }
+        }
+        return std::nullopt;
+    }
+    void remember(const unpack::WrittenEntry& w) {
+        if (auto where = w.digest ? locate(w.destination) : std::nullopt) {
+            digests[where->first][where->second] = *w.digest;
+        }
+    }
+    void forget(const fs::path& file) {
+        if (auto where = locate(file)) {
+            digests[where->first].erase(where->second);
+        }
+    }
 };
 
 [[noreturn]] void step_failed(const InstallContext& ctx, const std::string& what) {
@@ -123,7 +148,7 @@ void apply_symlinks(const json& list, const OutputRouter& router, const Staging&
     }
 }
 
-void apply_substitutions(const InstallContext& ctx, const json& list, const Staging& staging) {
+void apply_substitutions(const InstallContext& ctx, const json& list, Staging& staging) {
     for (const auto& sub : list) {
         const auto pattern = sub.at("file").get<std::string>();
         const auto files = find_files(staging, pattern);
@@ -152,6 +177,7 @@ void apply_substitutions(const InstallContext& ctx, const json& list, const Stag
             }
             fs::perms mode = fs::status(file).permissions();
             util::write_file_atomic(file, text, mode);
+            staging.forget(file);
         }
     }
 }
@@ -273,7 +299,7 @@ elf::ElfEdits fixup_edits(const InstallContext& ctx, const Staging& staging, con
     return edits;
 }
 
-void patch_elf_files(const InstallContext& ctx, const Staging& staging) {
+void patch_elf_files(const InstallContext& ctx, Staging& staging) {
     elf::ResolveInput input;
     std::map<fs::path, std::pair<fs::path, fs::path>> files; // final → (staged, rel)
     for (const auto& [output, dir] : staging.dirs) {
@@ -331,7 +357,14 @@ void patch_elf_files(const InstallContext& ctx, const Staging& staging) {
             runpath = runpath.substr(0, pos) + *edits.runpath + ":" + runpath.substr(pos);
         }
         edits.runpath = runpath;
-        elf::edit_elf(staged, edits, elf::WriteMode::InPlace);
+        try {
+            if (elf::edit_elf(staged, edits, elf::WriteMode::InPlace).changed) {
+                staging.forget(staged);
+            }
+        } catch (...) {
+            staging.forget(staged);
+            throw;
+        }
     }
 }
 
@@ -367,6 +400,22 @@ void build_from_source(const InstallContext& ctx, const Staging& staging, const 
     fs::create_directories(build.build_dir);
     toolchain::build_source(build);
 }
+
+/// Logs (at -v) how long each phase of a build took.
+class PhaseTimer {
+  public:
+    explicit PhaseTimer(std::string attrpath) : m_attrpath(std::move(attrpath)) {}
+    void done(std::string_view phase) {
+        const auto now = std::chrono::steady_clock::now();
+        spdlog::debug("{}: {} in {} ms", m_attrpath, phase,
+                      std::chrono::duration_cast<std::chrono::milliseconds>(now - m_last).count());
+        m_last = now;
+    }
+
+  private:
+    std::string m_attrpath;
+    std::chrono::steady_clock::time_point m_last = std::chrono::steady_clock::now();
+};
 
 bool is_empty_dir(const fs::path& dir) {
     return fs::directory_iterator(dir) == fs::directory_iterator();
@@ -414,6 +463,7 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
         }
     }
     OutputRouter router(pkg.outputs, pkg.build);
+    PhaseTimer timer(ctx.attrpath);
     if (!ctx.archive.empty()) {
         unpack::Options options;
         for (const auto& [output, dir] : staging.dirs) {
@@ -422,7 +472,9 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
         // Zip-bomb bound, from the manifest's declared archive size.
         options.max_unpacked_bytes =
             std::max<std::uint64_t>(std::uint64_t{256} << 20, pkg.src->size * 24);
-        unpack::unpack_file(
+        options.hash_files = true;
+        options.archive_stamp = ctx.archive_stamp;
+        auto unpacked = unpack::unpack_file(
             ctx.archive,
             [&](const unpack::Entry& entry) -> std::optional<fs::path> {
                 auto rel = router.rewrite(entry.path.generic_string());
@@ -432,12 +484,17 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
                 return staging.dir(router.output_for(*rel)) / *rel;
             },
             options);
+        for (const auto& w : unpacked.written) {
+            staging.remember(w);
+        }
+        timer.done("unpacked");
     }
     if (pkg.recipe) {
         store::BuildDir work = [&] {
             std::lock_guard guard(*ctx.store_mutex);
             return ctx.store->make_build_dir();
         }();
+        staging.digests.clear(); // the build may overwrite unpacked files
         build_from_source(ctx, staging, work.path());
     }
     for (const auto& step : pkg.build) {
@@ -446,10 +503,12 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
         } else if (auto sub = step.find("substitute"); sub != step.end()) {
             apply_substitutions(ctx, *sub, staging);
         } else if (auto post = step.find("postInstall"); post != step.end()) {
+            staging.digests.clear(); // a script may change any file
             run_post_install(ctx, post->get<std::string>(), staging);
         }
     }
     patch_elf_files(ctx, staging);
+    timer.done("fixups and ELF patching");
 
     // Empty outputs are never registered; out always is (it carries the metadata).
     std::vector<std::string> registered;
@@ -474,10 +533,12 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
             }
         }
         commits.push_back({std::move(staging.dirs.at(output)),
-                           StorePath::parse(drv.outputs.at(output)), refs, drv.hash});
+                           StorePath::parse(drv.outputs.at(output)), refs, drv.hash, std::nullopt,
+                           std::move(staging.digests[output])});
     }
     std::lock_guard guard(*ctx.store_mutex);
     ctx.store->commit_outputs(locks, std::move(commits));
+    timer.done("sealed, hashed and committed");
     return registered_outputs(*ctx.store, drv);
 }
 

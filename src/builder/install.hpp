@@ -5,6 +5,7 @@
 #include <cudapkgs/pkgset/derivation.hpp>
 #include <cudapkgs/pkgset/package_set.hpp>
 #include <cudapkgs/store/store.hpp>
+#include <cudapkgs/util/file_stamp.hpp>
 
 #include <filesystem>
 #include <map>
@@ -31,6 +32,8 @@ struct InstallContext {
     std::string attrpath;
     const pkgset::Derivation* derivation = nullptr;
     std::filesystem::path archive; ///< verified download; empty for packages without a source
+    /// Set when `archive` was verified where it lies (a file:// mirror): its stamp then.
+    std::optional<util::FileStamp> archive_stamp;
     std::vector<DependencyInfo> dependencies;
     std::optional<std::filesystem::path> driver_lib_dir;
     bool allow_unsupported_compiler = false;

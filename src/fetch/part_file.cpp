@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
+#include <memory>
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -175,19 +176,30 @@ void PartFile::discard() noexcept {
     m_size = 0;
 }
 
-bool file_matches(const fs::path& path, std::uint64_t size, const std::string& sha256) {
-    std::error_code ec;
-    if (!fs::is_regular_file(path, ec) || fs::file_size(path, ec) != size || ec) {
-        return false;
-    }
+std::optional<util::FileStamp> verified_stamp(const fs::path& path, std::uint64_t size,
+                                              const std::string& sha256) {
     int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        return false;
+        return std::nullopt;
     }
+    std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
+    struct stat st {};
+    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) ||
+        static_cast<std::uint64_t>(st.st_size) != size) {
+        return std::nullopt;
+    }
+    ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     util::Sha256 hash;
     std::uint64_t n = hash_fd(fd, hash, size);
-    ::close(fd);
-    return n == size && hash.finish_hex() == sha256;
+    auto after = util::stamp_of_fd(fd);
+    if (n != size || hash.finish_hex() != sha256 || !after || *after != util::stamp_of(st)) {
+        return std::nullopt; // short, different, or written to while we read it
+    }
+    return after;
+}
+
+bool file_matches(const fs::path& path, std::uint64_t size, const std::string& sha256) {
+    return verified_stamp(path, size, sha256).has_value();
 }
 
 } // namespace cudapkgs::fetch

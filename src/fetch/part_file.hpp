@@ -3,10 +3,12 @@
 // processes, and renamed into place only once verified.
 #pragma once
 
+#include <cudapkgs/util/file_stamp.hpp>
 #include <cudapkgs/util/hash.hpp>
 
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 
 namespace cudapkgs::fetch {
@@ -55,5 +57,8 @@ class PartFile {
 
 /// True when `path` exists with exactly `size` bytes and the given sha256.
 bool file_matches(const std::filesystem::path& path, std::uint64_t size, const std::string& sha256);
+/// file_matches() that also returns the stamp of the file it verified (unchanged while read).
+std::optional<util::FileStamp> verified_stamp(const std::filesystem::path& path, std::uint64_t size,
+                                              const std::string& sha256);
 
 } // namespace cudapkgs::fetch

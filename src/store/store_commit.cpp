@@ -7,6 +7,8 @@
 #include <cudapkgs/store/tree_hash.hpp>
 #include <cudapkgs/util/error.hpp>
 
+#include <spdlog/spdlog.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <chrono>
@@ -93,7 +95,9 @@ std::vector<PathInfo> Store::commit_outputs(const PathLocks& locks,
     };
     std::vector<PathInfo> infos;
     for (auto& out : outputs) {
-        TreeHash tree = seal_and_hash_tree(out.dir.path());
+        TreeHash tree = seal_and_hash_tree(out.dir.path(), &out.known_digests);
+        spdlog::debug("{}: sealed {} entries, {} files hashed while written", out.path.to_string(),
+                      tree.entries, tree.reused);
         if (out.expected_hash && tree.hash != *out.expected_hash) {
             Error error(
                 ErrorKind::Integrity,

@@ -42,7 +42,8 @@ class Fd {
 
 class Walker {
   public:
-    Walker(std::filesystem::path root, bool seal) : m_root(std::move(root)), m_seal(seal) {
+    Walker(std::filesystem::path root, bool seal, const KnownDigests* known = nullptr)
+        : m_root(std::move(root)), m_seal(seal), m_known(known) {
         m_buffer.resize(std::size_t{1} << 20);
         record("cudapkgs-tree-v1");
     }
@@ -58,6 +59,9 @@ class Walker {
         return rel == "." ? m_root.string() : (m_root / rel).string();
     }
     void file(int fd, const struct stat& st, const std::string& rel);
+    const util::FileDigest* known_digest(int fd, const std::string& rel) const;
+    void record_file(const std::string& rel, bool exec, std::uint64_t size,
+                     const std::string& sha256);
     void directory(int fd, const std::string& rel);
     void child(int dirfd, const std::string& name, const std::string& rel);
     void seal(int fd, mode_t mode, const std::string& rel) {
@@ -68,12 +72,43 @@ class Walker {
 
     std::filesystem::path m_root;
     bool m_seal;
+    const KnownDigests* m_known;
     util::Sha256 m_hash;
     TreeHash m_result;
     std::vector<char> m_buffer;
 };
 
+const util::FileDigest* Walker::known_digest(int fd, const std::string& rel) const {
+    if (m_known == nullptr) {
+        return nullptr;
+    }
+    auto it = m_known->find(rel);
+    if (it == m_known->end()) {
+        return nullptr;
+    }
+    auto stamp = util::stamp_of_fd(fd);
+    return stamp && *stamp == it->second.stamp ? &it->second : nullptr;
+}
+
+void Walker::record_file(const std::string& rel, bool exec, std::uint64_t size,
+                         const std::string& sha256) {
+    record("f");
+    record(rel);
+    record(exec ? "x" : "-");
+    record(std::to_string(size));
+    record(sha256);
+    m_result.size += size;
+    ++m_result.entries;
+}
+
 void Walker::file(int fd, const struct stat& st, const std::string& rel) {
+    const bool exec = (st.st_mode & S_IXUSR) != 0;
+    if (const auto* known = known_digest(fd, rel)) {
+        record_file(rel, exec, known->stamp.size, known->sha256);
+        ++m_result.reused;
+        seal(fd, exec ? 0555 : 0444, rel);
+        return;
+    }
     util::Sha256 content;
     std::uint64_t total = 0;
     for (;;) {
@@ -90,14 +125,7 @@ void Walker::file(int fd, const struct stat& st, const std::string& rel) {
         content.update(std::string_view(m_buffer.data(), static_cast<std::size_t>(n)));
         total += static_cast<std::uint64_t>(n);
     }
-    const bool exec = (st.st_mode & S_IXUSR) != 0;
-    record("f");
-    record(rel);
-    record(exec ? "x" : "-");
-    record(std::to_string(total));
-    record(content.finish_hex());
-    m_result.size += total;
-    ++m_result.entries;
+    record_file(rel, exec, total, content.finish_hex());
     seal(fd, exec ? 0555 : 0444, rel);
 }
 
@@ -196,8 +224,8 @@ TreeHash hash_tree(const std::filesystem::path& root) {
     return Walker(root, false).run();
 }
 
-TreeHash seal_and_hash_tree(const std::filesystem::path& root) {
-    return Walker(root, true).run();
+TreeHash seal_and_hash_tree(const std::filesystem::path& root, const KnownDigests* known) {
+    return Walker(root, true, known).run();
 }
 
 } // namespace cudapkgs::store

@@ -46,7 +46,7 @@ OutputFile::~OutputFile() {
 }
 
 void OutputFile::create(const std::filesystem::path& dest, std::uint32_t mode,
-                        const UnsafeFn& on_unsafe) {
+                        const UnsafeFn& on_unsafe, bool hash) {
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     m_fd = ::open(dest.c_str(), flags, 0600);
     if (m_fd < 0 && errno == EEXIST) { // a duplicate entry: the later one wins, as with tar
@@ -61,6 +61,11 @@ void OutputFile::create(const std::filesystem::path& dest, std::uint32_t mode,
     m_used = 0;
     m_buffer_offset = 0;
     m_end = 0;
+    m_hash.reset();
+    m_digest.reset();
+    if (hash) {
+        m_hash.emplace();
+    }
 }
 
 void OutputFile::flush() {
@@ -84,6 +89,10 @@ void OutputFile::write_at(std::uint64_t offset, const char* data, std::size_t si
     if (offset != m_buffer_offset + m_used) { // a hole in a sparse entry
         flush();
         m_buffer_offset = offset;
+        m_hash.reset();
+    }
+    if (m_hash) {
+        m_hash->update(std::string_view(data, size));
     }
     while (size > 0) {
         std::size_t n = std::min(size, m_buffer.size() - m_used);
@@ -107,6 +116,13 @@ std::uint64_t OutputFile::finish(std::uint64_t logical_size, bool start_writebac
     if (::fchmod(m_fd, static_cast<mode_t>(m_mode)) != 0) {
         io_error("chmod", m_path);
     }
+    if (m_hash && size == m_end) {
+        // Stamped after the last change this class makes (fchmod moves the ctime).
+        if (auto stamp = util::stamp_of_fd(m_fd)) {
+            m_digest = util::FileDigest{m_hash->finish_hex(), *stamp};
+        }
+    }
+    m_hash.reset();
     if (start_writeback) {
         // Only starts writeback; the store's fsync at commit then has little left to wait for.
         ::sync_file_range(m_fd, 0, 0, SYNC_FILE_RANGE_WRITE);

@@ -2,9 +2,13 @@
 // Buffered, sparse-aware writing of one extracted file (module-private).
 #pragma once
 
+#include <cudapkgs/util/file_stamp.hpp>
+#include <cudapkgs/util/hash.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,12 +29,17 @@ class OutputFile {
     OutputFile(const OutputFile&) = delete;
     OutputFile& operator=(const OutputFile&) = delete;
 
-    /// Creates `dest` (never following a symlink there) to be given `mode` when finished.
-    void create(const std::filesystem::path& dest, std::uint32_t mode, const UnsafeFn& on_unsafe);
+    /// Creates `dest` (never following a symlink there) to be given `mode` when finished;
+    /// with `hash`, the bytes are also hashed as they are written (see digest()).
+    void create(const std::filesystem::path& dest, std::uint32_t mode, const UnsafeFn& on_unsafe,
+                bool hash = false);
     /// Writes `size` bytes at `offset` (tar data blocks arrive in order; holes are skipped).
     void write_at(std::uint64_t offset, const char* data, std::size_t size);
     /// Flushes, extends to `logical_size`, sets the mode and closes; returns the file size.
     std::uint64_t finish(std::uint64_t logical_size, bool start_writeback);
+    /// After finish(): the file's SHA-256 and stamp, when hashing was asked for and the file
+    /// had no holes (a sparse entry is left for the store to hash from disk).
+    std::optional<util::FileDigest> digest() const { return m_digest; }
 
   private:
     void flush();
@@ -39,8 +48,10 @@ class OutputFile {
     std::uint32_t m_mode = 0;
     std::vector<char> m_buffer;
     std::size_t m_used = 0;
-    std::uint64_t m_buffer_offset = 0; ///< file offset of m_buffer[0]
-    std::uint64_t m_end = 0;           ///< highest offset written so far
+    std::uint64_t m_buffer_offset = 0;  ///< file offset of m_buffer[0]
+    std::uint64_t m_end = 0;            ///< highest offset written so far
+    std::optional<util::Sha256> m_hash; ///< while hashing and no hole was seen
+    std::optional<util::FileDigest> m_digest;
 };
 
 } // namespace cudapkgs::unpack::detail

@@ -90,7 +90,8 @@ class Extractor {
     void write_file(const Entry& entry, const fs::path& dest);
     void write_link(const Entry& entry, const fs::path& dest, const fs::path& root);
     void write_hardlink(const Entry& entry, const fs::path& dest);
-    void written(const Entry& entry, const fs::path& dest, std::uint64_t size);
+    void written(const Entry& entry, const fs::path& dest, std::uint64_t size,
+                 std::optional<util::FileDigest> digest = std::nullopt);
 
     archive* m_archive;
     std::string m_name;
@@ -221,8 +222,9 @@ void Extractor::ensure_parents(const Entry& entry, const fs::path& dest, const f
     }
 }
 
-void Extractor::written(const Entry& entry, const fs::path& dest, std::uint64_t size) {
-    WrittenEntry w{dest, entry.type, entry.mode, size, entry.path};
+void Extractor::written(const Entry& entry, const fs::path& dest, std::uint64_t size,
+                        std::optional<util::FileDigest> digest) {
+    WrittenEntry w{dest, entry.type, entry.mode, size, entry.path, std::move(digest)};
     if ((entry.type == EntryType::File || entry.type == EntryType::Hardlink) &&
         m_options.on_written) {
         m_options.on_written(w);
@@ -231,8 +233,9 @@ void Extractor::written(const Entry& entry, const fs::path& dest, std::uint64_t 
 }
 
 void Extractor::write_file(const Entry& entry, const fs::path& dest) {
-    m_out.create(dest, entry.mode | S_IRUSR | S_IWUSR,
-                 [&](const std::string& why) { unsafe(entry.archive_path, why); });
+    m_out.create(
+        dest, entry.mode | S_IRUSR | S_IWUSR,
+        [&](const std::string& why) { unsafe(entry.archive_path, why); }, m_options.hash_files);
     const void* block = nullptr;
     std::size_t size = 0;
     la_int64_t offset = 0;
@@ -250,7 +253,7 @@ void Extractor::write_file(const Entry& entry, const fs::path& dest) {
     }
     std::uint64_t total = m_out.finish(entry.size, m_options.start_writeback);
     m_files[entry.path.native()] = dest;
-    written(entry, dest, total);
+    written(entry, dest, total, m_out.digest());
 }
 
 void Extractor::write_link(const Entry& entry, const fs::path& dest, const fs::path& root) {
@@ -395,6 +398,15 @@ Result unpack_file(const fs::path& archive_path, const Router& router, const Opt
              std::strerror(errno));
     }
     std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
+    auto check_unchanged = [&] {
+        if (options.archive_stamp && util::stamp_of_fd(fd) != options.archive_stamp) {
+            fail(ErrorKind::Integrity,
+                 "archive {} is not the file whose hash was verified: it changed or was replaced "
+                 "since; run the command again",
+                 archive_path.string());
+        }
+    };
+    check_unchanged();
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     std::vector<std::byte> buffer(kReadBlock);
     ReadFn read = [&]() -> std::span<const std::byte> {
@@ -409,7 +421,9 @@ Result unpack_file(const fs::path& archive_path, const Router& router, const Opt
             }
         }
     };
-    return unpack_source(archive_path.string(), read, router, options);
+    Result result = unpack_source(archive_path.string(), read, router, options);
+    check_unchanged();
+    return result;
 }
 
 Result unpack_stream(std::string_view name, const ReadFn& read, const Router& router,

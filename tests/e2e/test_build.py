@@ -150,9 +150,20 @@ for kind in ["dotdot", "symlink_escape", "hardlink_escape", "device"]:
 rc, out, err = run("--manifests", MANIFESTS, "--mirror", URL, "--store", fresh_store(), "--offline",
                    "build", "--no-link", *TARGETS, env=ENV)
 check(rc == 4 and "mirror sync" in err, f"offline refuses http: {rc} {err}")
-rc, out, err = run("--manifests", MANIFESTS, "--mirror", f"file://{MIRROR}", "--store", fresh_store(),
+s = fresh_store()
+rc, out, err = run("--manifests", MANIFESTS, "--mirror", f"file://{MIRROR}", "--store", s,
                    "--offline", "build", "--no-link", *TARGETS, env=ENV)
 check(rc == 0, f"offline from a file:// mirror: {err}")
+# A file:// mirror's archives are verified and read where they lie, never copied.
+downloads = os.path.join(s, ".cudapkgs", "downloads")
+copied = os.listdir(downloads) if os.path.isdir(downloads) else []
+check(copied == [], f"file:// archives are not copied into the store: {copied}")
+http_store = fresh_store()
+rc2, out2, err2 = build(http_store, "--no-link")
+names = lambda text: sorted(os.path.basename(p) for p in text.split())
+check(rc2 == 0 and names(out) == names(out2),
+      f"file:// and http builds give the same store paths: {out} / {out2} {err2}")
+verify_clean(s, "file:// build")
 
 # 6. Four concurrent builds of the same targets into one store: one download, one build.
 post("/__stats/reset", {})

@@ -5,6 +5,7 @@
 
 #include <cudapkgs/fetch/retry.hpp>
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/file_stamp.hpp>
 
 #include <chrono>
 #include <cstdint>
@@ -88,6 +89,18 @@ class Fetcher {
 
 /// The libcurl fetcher, or the offline one when `options.offline`.
 std::unique_ptr<Fetcher> make_fetcher(const FetchOptions& options);
+
+/// A file:// URL's archive, verified where it lies rather than copied into the store.
+struct LocalArchive {
+    std::filesystem::path path;
+    util::FileStamp stamp; ///< as verified; readers check the file still has it
+};
+
+/// When `url` is a file:// URL naming a regular file of `size` bytes and SHA-256 `sha256`,
+/// that file (read once to hash it); otherwise nullopt, and the caller fetches as usual, which
+/// reports a missing or different file properly.
+std::optional<LocalArchive> verify_in_place(const std::string& url, std::uint64_t size,
+                                            const std::string& sha256);
 
 /// Throws the first failed result's error (Integrity before Fetch), if any.
 void throw_first_error(const std::vector<Result>& results);

@@ -4,6 +4,7 @@
 
 #include <cudapkgs/store/file_lock.hpp>
 #include <cudapkgs/store/store_path.hpp>
+#include <cudapkgs/store/tree_hash.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -75,6 +76,8 @@ struct CommitOutput {
     /// naming the path, before anything is renamed or registered (binary cache substitution
     /// checks the signed hash this way without hashing the tree twice).
     std::optional<std::string> expected_hash = {};
+    /// Digests of files in `dir` taken while they were written (see seal_and_hash_tree()).
+    KnownDigests known_digests = {};
 };
 
 struct VerifyProblem {

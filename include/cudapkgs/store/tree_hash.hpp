@@ -2,9 +2,12 @@
 // The content hash of a store path (docs/store.md, "Content hash").
 #pragma once
 
+#include <cudapkgs/util/file_stamp.hpp>
+
 #include <cstdint>
 #include <filesystem>
 #include <string>
+#include <unordered_map>
 
 namespace cudapkgs::store {
 
@@ -13,7 +16,13 @@ struct TreeHash {
     std::string hash;          ///< "sha256:<64 hex digits>" of the canonical serialisation
     std::uint64_t size = 0;    ///< bytes of regular-file contents in the tree
     std::uint64_t entries = 0; ///< files, directories and symlinks, the root included
+    std::uint64_t reused = 0;  ///< files whose digest came from KnownDigests, not from disk
 };
+
+/// Content digests recorded while files were written, keyed by their path relative to the
+/// tree's root ("lib/libfoo.so.1"). One is used only while the file's stamp still equals the
+/// recorded one; otherwise the file is read and hashed as usual.
+using KnownDigests = std::unordered_map<std::string, util::FileDigest>;
 
 /// Hashes the tree at `root` (a directory or a regular file, never followed through a
 /// symlink); throws Error{Integrity} for a symlink root, device, fifo or socket, and
@@ -22,6 +31,7 @@ TreeHash hash_tree(const std::filesystem::path& root);
 
 /// hash_tree() that also seals the tree for the store in the same pass: files become 0444
 /// (0555 when owner-executable), directories 0555, and every file and directory is fsynced.
-TreeHash seal_and_hash_tree(const std::filesystem::path& root);
+/// With `known`, files it describes are not read back (they are still sealed and fsynced).
+TreeHash seal_and_hash_tree(const std::filesystem::path& root, const KnownDigests* known = nullptr);
 
 } // namespace cudapkgs::store

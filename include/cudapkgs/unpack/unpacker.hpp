@@ -3,6 +3,8 @@
 // per-entry routing (docs/store.md explains how the builder uses it).
 #pragma once
 
+#include <cudapkgs/util/file_stamp.hpp>
+
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -37,6 +39,8 @@ struct WrittenEntry {
     std::uint32_t mode = 0;       ///< the entry's sanitised mode
     std::uint64_t size = 0;       ///< bytes written (files)
     std::filesystem::path source; ///< the entry's stripped path
+    /// Regular files, with Options::hash_files: the content digest taken while writing.
+    std::optional<util::FileDigest> digest = {};
 };
 
 struct Options {
@@ -58,6 +62,12 @@ struct Options {
     unsigned xz_threads = 0;
     /// Start kernel writeback of each file as it is closed, so a later fsync is cheap.
     bool start_writeback = true;
+    /// Hash each regular file's bytes as they are written (WrittenEntry::digest), so sealing
+    /// it into the store need not read it back.
+    bool hash_files = false;
+    /// unpack_file(): the stamp the archive had when its hash was verified; an archive with
+    /// another stamp when opened or after extraction fails with Error{Integrity}.
+    std::optional<util::FileStamp> archive_stamp = {};
 };
 
 struct Result {

@@ -3,6 +3,7 @@
 // tests/e2e/test_fetch.py against mirror_server.py.
 #include <cudapkgs/fetch/fetcher.hpp>
 #include <cudapkgs/util/file.hpp>
+#include <cudapkgs/util/file_stamp.hpp>
 #include <cudapkgs/util/hash.hpp>
 
 #include <catch2/catch.hpp>
@@ -186,4 +187,31 @@ TEST_CASE("FetchOptions::load_env reads the tuning variables", "[fetch]") {
     ::unsetenv("CUDAPKGS_FETCH_RETRIES");
     ::unsetenv("CUDAPKGS_FETCH_BACKOFF_MS");
     ::unsetenv("CUDAPKGS_LOW_SPEED_TIME");
+}
+
+TEST_CASE("a file:// archive is verified in place instead of copied", "[fetch]") {
+    Fixture f;
+    const std::string sha = util::sha256_hex(f.data);
+    auto local = verify_in_place("file://" + f.source.string(), f.data.size(), sha);
+    REQUIRE(local);
+    CHECK(local->path == f.source);
+    CHECK(util::stamp_of_path(f.source) == local->stamp);
+
+    // Percent-encoded characters and an explicit localhost are the same file.
+    const fs::path spaced = f.dir.path() / "with space.bin";
+    fs::copy_file(f.source, spaced);
+    auto encoded = verify_in_place("file://localhost" + f.dir.path().string() + "/with%20space.bin",
+                                   f.data.size(), sha);
+    REQUIRE(encoded);
+    CHECK(encoded->path == spaced);
+
+    // Anything else is left to the fetcher, which explains the failure.
+    CHECK_FALSE(verify_in_place("file://" + f.source.string(), f.data.size() + 1, sha));
+    CHECK_FALSE(verify_in_place("file://" + f.source.string(), f.data.size(),
+                                util::sha256_hex("something else")));
+    CHECK_FALSE(
+        verify_in_place("file://" + f.dir.path().string() + "/missing.bin", f.data.size(), sha));
+    CHECK_FALSE(verify_in_place("file://" + f.dir.path().string(), 0, util::sha256_hex("")));
+    CHECK_FALSE(verify_in_place("file://otherhost" + f.source.string(), f.data.size(), sha));
+    CHECK_FALSE(verify_in_place("http://127.0.0.1:1" + f.source.string(), f.data.size(), sha));
 }

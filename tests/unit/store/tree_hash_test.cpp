@@ -100,3 +100,41 @@ TEST_CASE("tree hash refuses symlink roots and special files", "[store]") {
     REQUIRE(::mkfifo((tmp.path() / "t" / "fifo").c_str(), 0644) == 0);
     CHECK_THROWS_AS(hash_tree(tmp.path() / "t"), cudapkgs::Error);
 }
+
+TEST_CASE("sealing reuses digests recorded for files whose stamp is unchanged", "[store]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    auto root = make_tree(tmp.path() / "t");
+    const auto base = hash_tree(root).hash;
+    auto digest = [&](const std::string& rel, const std::string& sha) {
+        auto stamp = cudapkgs::util::stamp_of_path(root / rel);
+        REQUIRE(stamp);
+        return cudapkgs::util::FileDigest{sha, *stamp};
+    };
+    KnownDigests known;
+    SECTION("a true digest is used instead of reading the file") {
+        known["b/file"] = digest("b/file", cudapkgs::util::sha256_hex("hello"));
+        auto sealed = seal_and_hash_tree(root, &known);
+        CHECK(sealed.reused == 1);
+        CHECK(sealed.hash == base);
+    }
+    SECTION("a digest whose file changed since is ignored") {
+        known["b/file"] = digest("b/file", cudapkgs::util::sha256_hex("hello"));
+        // Another size (a same-size rewrite within one kernel clock tick could keep the
+        // times, which is why writers forget digests of files they change themselves).
+        write(root / "b" / "file", "HELLO!");
+        auto sealed = seal_and_hash_tree(root, &known);
+        CHECK(sealed.reused == 0);
+        CHECK(sealed.hash == hash_tree(root).hash);
+        CHECK(sealed.hash != base);
+    }
+    SECTION("the digest is trusted only as far as the stamp: a wrong one shows in verify") {
+        // Documents the contract: callers forget digests of files they change themselves.
+        known["b/file"] = digest("b/file", cudapkgs::util::sha256_hex("other"));
+        auto sealed = seal_and_hash_tree(root, &known);
+        CHECK(sealed.reused == 1);
+        CHECK(sealed.hash != hash_tree(root).hash);
+    }
+    for (const auto& d : {root, root / "b", root / "empty"}) {
+        ::chmod(d.c_str(), 0755);
+    }
+}

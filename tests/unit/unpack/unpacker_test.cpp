@@ -4,6 +4,8 @@
 #include <cudapkgs/unpack/unpacker.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
+#include <cudapkgs/util/file_stamp.hpp>
+#include <cudapkgs/util/hash.hpp>
 
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
@@ -254,5 +256,88 @@ TEST_CASE("a multi-block xz (xz -T) decodes on several threads to the same bytes
         o.xz_threads = threads;
         unpack_file(archive, route_into(out), o);
         CHECK(cudapkgs::util::read_file(out / "data.csv") == data);
+    }
+}
+
+TEST_CASE("hash_files gives each regular file the digest of its bytes and its stamp", "[unpack]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    fs::path archive = tmp.path() / "a.tar.xz";
+    {
+        ArchiveBuilder b(archive);
+        nvidia_layout(b);
+    }
+    fs::path out = tmp.path() / "out";
+    Options o = opts(out);
+    o.hash_files = true;
+    auto result = unpack_file(archive, route_into(out), o);
+    int files = 0;
+    for (const auto& w : result.written) {
+        if (w.type != EntryType::File) {
+            CHECK_FALSE(w.digest);
+            continue;
+        }
+        ++files;
+        REQUIRE(w.digest);
+        CHECK(w.digest->sha256 == cudapkgs::util::sha256_file_hex(w.destination));
+        CHECK(cudapkgs::util::stamp_of_path(w.destination) == w.digest->stamp);
+    }
+    CHECK(files == 4);
+
+    SECTION("without hash_files there are none") {
+        fs::path plain = tmp.path() / "plain";
+        for (const auto& w : unpack_file(archive, route_into(plain), opts(plain)).written) {
+            CHECK_FALSE(w.digest);
+        }
+    }
+}
+
+TEST_CASE("a sparse entry gets no digest but unpacks with its holes", "[unpack]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    fs::path src = tmp.path() / "src" / kTop;
+    fs::create_directories(src);
+    std::string cmd = fmt::format("truncate -s 4M '{0}/sparse' && printf end >> '{0}/sparse' && "
+                                  "tar -C '{1}' --sparse -cf - {2} | xz -1 > '{3}'",
+                                  src.string(), (tmp.path() / "src").string(), kTop,
+                                  (tmp.path() / "s.tar.xz").string());
+    REQUIRE(std::system(cmd.c_str()) == 0);
+    fs::path out = tmp.path() / "out";
+    Options o = opts(out);
+    o.hash_files = true;
+    auto result = unpack_file(tmp.path() / "s.tar.xz", route_into(out), o);
+    CHECK(cudapkgs::util::read_file(out / "sparse") == std::string(4 << 20, '\0') + "end");
+    for (const auto& w : result.written) {
+        CHECK_FALSE(w.digest);
+    }
+}
+
+TEST_CASE("an archive that changed after its hash was verified is refused", "[unpack]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    fs::path archive = tmp.path() / "a.tar.xz";
+    {
+        ArchiveBuilder b(archive);
+        nvidia_layout(b);
+    }
+    auto verified = cudapkgs::util::stamp_of_path(archive);
+    REQUIRE(verified);
+    fs::path out = tmp.path() / "out";
+    Options o = opts(out);
+    o.archive_stamp = verified;
+    CHECK_NOTHROW(unpack_file(archive, route_into(out), o));
+
+    SECTION("rewritten in place") {
+        std::string bytes = cudapkgs::util::read_file(archive);
+        std::ofstream(archive, std::ios::binary | std::ios::trunc) << bytes;
+    }
+    SECTION("replaced by another file") {
+        fs::copy_file(archive, tmp.path() / "copy");
+        fs::rename(tmp.path() / "copy", archive);
+    }
+    fs::path again = tmp.path() / "again";
+    try {
+        unpack_file(archive, route_into(again), o);
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::Integrity);
+        CHECK_THAT(e.what(), Catch::Contains("changed or was replaced"));
     }
 }
