@@ -68,11 +68,10 @@ void OutputFile::create(const std::filesystem::path& dest, std::uint32_t mode,
     }
 }
 
-void OutputFile::flush() {
+void OutputFile::write_all(const char* data, std::size_t size, std::uint64_t offset) {
     std::size_t done = 0;
-    while (done < m_used) {
-        ssize_t n = ::pwrite(m_fd, m_buffer.data() + done, m_used - done,
-                             static_cast<off_t>(m_buffer_offset + done));
+    while (done < size) {
+        ssize_t n = ::pwrite(m_fd, data + done, size - done, static_cast<off_t>(offset + done));
         if (n < 0 && errno == EINTR) {
             continue;
         }
@@ -81,6 +80,10 @@ void OutputFile::flush() {
         }
         done += static_cast<std::size_t>(n);
     }
+}
+
+void OutputFile::flush() {
+    write_all(m_buffer.data(), m_used, m_buffer_offset);
     m_buffer_offset += m_used;
     m_used = 0;
 }
@@ -93,6 +96,15 @@ void OutputFile::write_at(std::uint64_t offset, const char* data, std::size_t si
     }
     if (m_hash) {
         m_hash->update(std::string_view(data, size));
+    }
+    if (size >= m_buffer.size() / 2) {
+        // Big blocks (the decoder hands out up to 1 MiB at a time) go straight to the file
+        // after what is buffered; copying them into the buffer first would only cost a memcpy.
+        flush();
+        write_all(data, size, m_buffer_offset);
+        m_buffer_offset += size;
+        m_end = std::max(m_end, m_buffer_offset);
+        return;
     }
     while (size > 0) {
         std::size_t n = std::min(size, m_buffer.size() - m_used);

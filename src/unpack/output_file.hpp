@@ -43,6 +43,7 @@ class OutputFile {
 
   private:
     void flush();
+    void write_all(const char* data, std::size_t size, std::uint64_t offset);
     int m_fd = -1;
     std::filesystem::path m_path;
     std::uint32_t m_mode = 0;
