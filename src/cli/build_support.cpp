@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "build_support.hpp"
 
-#include "cache_options.hpp"
+#include "fetch_setup.hpp"
 
 #include <cudapkgs/util/error.hpp>
 
@@ -15,13 +15,10 @@ BuildSession::BuildSession(const GlobalOptions& global, const std::string& progr
                            bool keep_going, bool rebuild)
     : eval(make_eval_context(global)) {
     store = std::make_unique<store::Store>(eval.store_dir);
-    renderer = std::make_unique<fetch::ProgressRenderer>(
-        global.quiet ? fetch::ProgressStyle::None : fetch::parse_progress_style(progress, stderr));
+    renderer = progress_renderer_of(global, progress);
     builder::BuildOptions options;
     options.mirrors = eval.mirrors;
-    options.fetch.offline = global.offline;
-    options.fetch.ca_bundle = global.cacert;
-    options.fetch.load_env();
+    options.fetch = fetch_options_of(global);
     const int cpus = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     options.jobs = global.jobs > 0 ? global.jobs : cpus;
     options.fetch.jobs = std::max(options.jobs, 4);

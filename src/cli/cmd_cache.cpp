@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `cudapkgs cache keygen|push|pull` (docs/commands/cache.md).
-#include "cache_options.hpp"
 #include "commands.hpp"
 #include "context.hpp"
+#include "fetch_setup.hpp"
 #include "output.hpp"
 
 #include <cudapkgs/cache/push.hpp>
@@ -137,10 +137,7 @@ RunFn setup_cache(CLI::App& cmd, const GlobalOptions& global) {
     cmd.require_subcommand(1);
     cmd.fallthrough(true);
     auto add = [&](const char* name, const char* help) {
-        CLI::App* sub = cmd.add_subcommand(name, help);
-        sub->fallthrough(true);
-        sub->add_flag("--json", args->json, "Print results as JSON");
-        return sub;
+        return add_subcommand_with_json(cmd, name, help, args->json);
     };
     CLI::App* keygen = add("keygen", "Make an ed25519 key pair NAME.secret / NAME.public");
     keygen->add_option("NAME", args->name, "Key name, e.g. ci.example.org-1")->required();

@@ -2,6 +2,7 @@
 // `cudapkgs fetch URL... --sha256 H --size N -o FILE`: one verified download, the fetch
 // module's command-line face (hidden from --help; documented in docs/commands/fetch.md).
 #include "commands.hpp"
+#include "fetch_setup.hpp"
 #include "output.hpp"
 
 #include <cudapkgs/fetch/fetcher.hpp>
@@ -46,23 +47,15 @@ nlohmann::json to_json(const fetch::Result& r) {
 
 int run_fetch(FetchArgs& args, const GlobalOptions& global) {
     check_sha256(args.sha256);
-    fetch::FetchOptions options;
-    options.ca_bundle = global.cacert;
-    options.offline = global.offline;
-    options.load_env();
-    if (global.jobs > 0) {
-        options.jobs = global.jobs;
-    }
-    fetch::ProgressRenderer renderer(global.quiet
-                                         ? fetch::ProgressStyle::None
-                                         : fetch::parse_progress_style(args.progress, stderr));
+    const fetch::FetchOptions options = fetch_options_of(global);
+    auto renderer = progress_renderer_of(global, args.progress);
 
     fetch::Request request;
     request.urls = args.urls;
     request.sha256 = args.sha256;
     request.size = args.size;
     request.dest = args.output;
-    request.progress = renderer.callback();
+    request.progress = renderer->callback();
 
     auto fetcher = fetch::make_fetcher(options);
     std::vector<fetch::Request> requests;

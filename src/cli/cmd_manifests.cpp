@@ -2,6 +2,7 @@
 // `cudapkgs manifests update [--product P...] [--since VERSION] [--dest DIR]`.
 #include "commands.hpp"
 #include "context.hpp"
+#include "fetch_setup.hpp"
 #include "output.hpp"
 
 #include <cudapkgs/fetch/url.hpp>
@@ -54,9 +55,7 @@ int run_update(const UpdateArgs& args, const GlobalOptions& global) {
         args.dest.empty() ? manifest_dirs(global).front() : std::filesystem::path(args.dest);
     std::vector<std::string> mirrors = mirrors_of(global);
     options.mirror = mirrors.empty() ? std::string(mirror::kNvidiaMirror) : mirrors.front();
-    options.fetch.ca_bundle = global.cacert;
-    options.fetch.offline = global.offline;
-    options.fetch.load_env();
+    options.fetch = fetch_options_of(global);
 
     mirror::UpdateReport report = mirror::update_manifests(options);
     if (global.json) {

@@ -2,6 +2,7 @@
 // `cudapkgs mirror sync --set SET [--package P...] [--platform ...] --dest DIR`.
 #include "commands.hpp"
 #include "context.hpp"
+#include "fetch_setup.hpp"
 #include "output.hpp"
 
 #include <cudapkgs/fetch/progress.hpp>
@@ -109,32 +110,18 @@ int run_sync(const SyncArgs& args, const GlobalOptions& global) {
     }
     mirror::SyncPlan plan = make_plan(args, global, platforms);
 
-    fetch::FetchOptions options;
-    options.ca_bundle = global.cacert;
-    options.offline = global.offline;
-    options.load_env();
-    if (global.jobs > 0) {
-        options.jobs = global.jobs;
-    }
+    const fetch::FetchOptions options = fetch_options_of(global);
     std::vector<std::string> mirrors = mirrors_of(global);
     if (mirrors.empty()) {
         mirrors.emplace_back(mirror::kNvidiaMirror);
     }
-    fetch::ProgressRenderer renderer(global.quiet
-                                         ? fetch::ProgressStyle::None
-                                         : fetch::parse_progress_style(args.progress, stderr));
+    auto renderer = progress_renderer_of(global, args.progress);
     auto fetcher = fetch::make_fetcher(options);
     mirror::SyncReport report =
-        mirror::run_sync(plan, args.dest, mirrors, *fetcher, renderer.callback());
+        mirror::run_sync(plan, args.dest, mirrors, *fetcher, renderer->callback());
     print_report(plan, report, args, platforms, global.json);
     if (!report.errors.empty()) {
-        const Error* first = &report.errors.front();
-        for (const auto& e : report.errors) {
-            if (e.kind() == ErrorKind::Integrity && first->kind() != ErrorKind::Integrity) {
-                first = &e;
-            }
-        }
-        Error error = *first;
+        Error error = fetch::most_serious(report.errors);
         if (report.errors.size() > 1) {
             error.add_note(fmt::format("{} of {} archives failed", report.errors.size(),
                                        report.archives.size()));

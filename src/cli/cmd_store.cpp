@@ -190,10 +190,7 @@ RunFn setup_store(CLI::App& cmd, const GlobalOptions& global) {
     cmd.require_subcommand(1);
     cmd.fallthrough(true);
     auto add = [&](const char* name, const char* help) {
-        CLI::App* sub = cmd.add_subcommand(name, help);
-        sub->fallthrough(true);
-        sub->add_flag("--json", args->json, "Print results as JSON");
-        return sub;
+        return add_subcommand_with_json(cmd, name, help, args->json);
     };
     CLI::App* verify = add("verify", "Recompute every content hash; exit 5 on any problem");
     CLI::App* gc = add("gc", "Delete store paths no out-link or --keep path reaches");

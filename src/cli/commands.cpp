@@ -66,4 +66,12 @@ std::span<const CommandSpec> commands() {
     return kCommands;
 }
 
+CLI::App* add_subcommand_with_json(CLI::App& group, const char* name, const char* help,
+                                   bool& json) {
+    CLI::App* sub = group.add_subcommand(name, help);
+    sub->fallthrough(true);
+    sub->add_flag("--json", json, "Print results as JSON");
+    return sub;
+}
+
 } // namespace cudapkgs::cli

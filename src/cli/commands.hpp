@@ -28,6 +28,10 @@ struct CommandSpec {
 
 std::span<const CommandSpec> commands();
 
+/// Adds a subcommand of a command group (`store verify`, `cache push`) that takes the global
+/// options after it and its own `--json` flag, which sets `json`.
+CLI::App* add_subcommand_with_json(CLI::App& group, const char* name, const char* help, bool& json);
+
 // One setup function per cmd_<name>.cpp.
 RunFn setup_version(CLI::App&, const GlobalOptions&);
 RunFn setup_list(CLI::App&, const GlobalOptions&);

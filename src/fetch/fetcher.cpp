@@ -4,6 +4,7 @@
 
 #include <cudapkgs/fetch/fetcher.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <cstdlib>
 
@@ -112,19 +113,21 @@ std::unique_ptr<Fetcher> make_fetcher(const FetchOptions& options) {
     return std::make_unique<CurlFetcher>(options, "http,https,file");
 }
 
+const Error& most_serious(const std::vector<Error>& errors) {
+    auto integrity = std::find_if(errors.begin(), errors.end(),
+                                  [](const Error& e) { return e.kind() == ErrorKind::Integrity; });
+    return integrity != errors.end() ? *integrity : errors.front();
+}
+
 void throw_first_error(const std::vector<Result>& results) {
-    const Error* first = nullptr;
+    std::vector<Error> errors;
     for (const auto& r : results) {
-        if (!r.error) {
-            continue;
-        }
-        if (first == nullptr ||
-            (r.error->kind() == ErrorKind::Integrity && first->kind() != ErrorKind::Integrity)) {
-            first = &*r.error;
+        if (r.error) {
+            errors.push_back(*r.error);
         }
     }
-    if (first != nullptr) {
-        throw *first;
+    if (!errors.empty()) {
+        throw most_serious(errors);
     }
 }
 

@@ -102,6 +102,10 @@ struct LocalArchive {
 std::optional<LocalArchive> verify_in_place(const std::string& url, std::uint64_t size,
                                             const std::string& sha256);
 
+/// The error to report first of several (not empty): the first Integrity error, else the
+/// first one.
+const Error& most_serious(const std::vector<Error>& errors);
+
 /// Throws the first failed result's error (Integrity before Fetch), if any.
 void throw_first_error(const std::vector<Result>& results);
 

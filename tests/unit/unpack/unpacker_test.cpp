@@ -41,6 +41,15 @@ void nvidia_layout(ArchiveBuilder& b) {
         .file(top("LICENSE"), "license text\n");
 }
 
+/// `dir/a.tar.xz` holding nvidia_layout().
+fs::path nvidia_archive(const fs::path& dir) {
+    fs::path archive = dir / "a.tar.xz";
+    ArchiveBuilder b(archive);
+    nvidia_layout(b);
+    b.close();
+    return archive;
+}
+
 Options opts(const fs::path& root, std::uint64_t bound = 1 << 30) {
     Options o;
     o.roots = {root};
@@ -104,11 +113,7 @@ TEST_CASE("every compression libarchive detects gives the same tree", "[unpack]"
 
 TEST_CASE("the router splits entries into outputs and drops some", "[unpack]") {
     cudapkgs::util::ScopedTempDir tmp;
-    fs::path archive = tmp.path() / "a.tar.xz";
-    {
-        ArchiveBuilder b(archive);
-        nvidia_layout(b);
-    }
+    const fs::path archive = nvidia_archive(tmp.path());
     fs::path out = tmp.path() / "out";
     fs::path dev = tmp.path() / "dev";
     Options o = opts(out);
@@ -139,11 +144,7 @@ TEST_CASE("the router splits entries into outputs and drops some", "[unpack]") {
 
 TEST_CASE("a read callback feeds the unpacker in small chunks", "[unpack]") {
     cudapkgs::util::ScopedTempDir tmp;
-    fs::path archive = tmp.path() / "a.tar.xz";
-    {
-        ArchiveBuilder b(archive);
-        nvidia_layout(b);
-    }
+    const fs::path archive = nvidia_archive(tmp.path());
     std::string bytes = cudapkgs::util::read_file(archive);
     std::size_t pos = 0;
     const std::size_t chunk = GENERATE(7, 4096, 1 << 20);
@@ -160,11 +161,7 @@ TEST_CASE("a read callback feeds the unpacker in small chunks", "[unpack]") {
 
 TEST_CASE("an exception from the read callback comes out unchanged", "[unpack]") {
     cudapkgs::util::ScopedTempDir tmp;
-    fs::path archive = tmp.path() / "a.tar.xz";
-    {
-        ArchiveBuilder b(archive);
-        nvidia_layout(b);
-    }
+    const fs::path archive = nvidia_archive(tmp.path());
     std::string bytes = cudapkgs::util::read_file(archive);
     REQUIRE(bytes.size() > 400);
     const int when = GENERATE(0, 1, 2); // before any byte, in the headers, near the end
@@ -191,11 +188,7 @@ TEST_CASE("an exception from the read callback comes out unchanged", "[unpack]")
 
 TEST_CASE("truncated and garbage archives are integrity errors", "[unpack]") {
     cudapkgs::util::ScopedTempDir tmp;
-    fs::path archive = tmp.path() / "a.tar.xz";
-    {
-        ArchiveBuilder b(archive);
-        nvidia_layout(b);
-    }
+    const fs::path archive = nvidia_archive(tmp.path());
     std::string bytes = cudapkgs::util::read_file(archive);
     SECTION("truncated") {
         bytes.resize(bytes.size() / 2);
@@ -219,11 +212,7 @@ TEST_CASE("truncated and garbage archives are integrity errors", "[unpack]") {
 
 TEST_CASE("a router result outside the roots is a bug, not extracted", "[unpack]") {
     cudapkgs::util::ScopedTempDir tmp;
-    fs::path archive = tmp.path() / "a.tar.xz";
-    {
-        ArchiveBuilder b(archive);
-        nvidia_layout(b);
-    }
+    const fs::path archive = nvidia_archive(tmp.path());
     fs::path out = tmp.path() / "out";
     auto router = [&](const Entry& e) -> std::optional<fs::path> {
         return out / ".." / "elsewhere" / e.path;
@@ -261,11 +250,7 @@ TEST_CASE("a multi-block xz (xz -T) decodes on several threads to the same bytes
 
 TEST_CASE("hash_files gives each regular file the digest of its bytes and its stamp", "[unpack]") {
     cudapkgs::util::ScopedTempDir tmp;
-    fs::path archive = tmp.path() / "a.tar.xz";
-    {
-        ArchiveBuilder b(archive);
-        nvidia_layout(b);
-    }
+    const fs::path archive = nvidia_archive(tmp.path());
     fs::path out = tmp.path() / "out";
     Options o = opts(out);
     o.hash_files = true;
@@ -312,11 +297,7 @@ TEST_CASE("a sparse entry gets no digest but unpacks with its holes", "[unpack]"
 
 TEST_CASE("an archive that changed after its hash was verified is refused", "[unpack]") {
     cudapkgs::util::ScopedTempDir tmp;
-    fs::path archive = tmp.path() / "a.tar.xz";
-    {
-        ArchiveBuilder b(archive);
-        nvidia_layout(b);
-    }
+    const fs::path archive = nvidia_archive(tmp.path());
     auto verified = cudapkgs::util::stamp_of_path(archive);
     REQUIRE(verified);
     fs::path out = tmp.path() / "out";

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include "cache_options.hpp"
+#include "fetch_setup.hpp"
 
 #include <spdlog/spdlog.h>
 
@@ -14,6 +14,12 @@ fetch::FetchOptions fetch_options_of(const GlobalOptions& global) {
     }
     options.load_env();
     return options;
+}
+
+std::unique_ptr<fetch::ProgressRenderer> progress_renderer_of(const GlobalOptions& global,
+                                                              const std::string& style) {
+    return std::make_unique<fetch::ProgressRenderer>(
+        global.quiet ? fetch::ProgressStyle::None : fetch::parse_progress_style(style, stderr));
 }
 
 cache::SubstituterConfig substituter_config_of(const GlobalOptions& global,
