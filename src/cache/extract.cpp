@@ -155,8 +155,8 @@ class HashingReader {
 
 } // namespace
 
-void extract_verified(const fs::path& archive, const CacheInfo& info, const fs::path& dest,
-                      std::string_view source) {
+store::KnownDigests extract_verified(const fs::path& archive, const CacheInfo& info,
+                                     const fs::path& dest, std::string_view source) {
     const std::string what =
         fmt::format("{} of {} from {}", info.archive_path(), info.store_path.to_string(), source);
     HashingReader reader(archive, info.archive_size, what);
@@ -165,8 +165,10 @@ void extract_verified(const fs::path& archive, const CacheInfo& info, const fs::
     options.strip_top_directory = false;
     options.max_unpacked_bytes = info.size; // the signed size bounds a decompression bomb
     options.threaded_xz = false;
+    options.hash_files = true;
+    unpack::Result unpacked;
     try {
-        unpack::unpack_stream(
+        unpacked = unpack::unpack_stream(
             what, [&reader] { return reader.next(); }, unpack::route_into(dest), options);
     } catch (Error& e) {
         if (e.kind() == ErrorKind::Internal) {
@@ -190,6 +192,14 @@ void extract_verified(const fs::path& archive, const CacheInfo& info, const fs::
         error.add_note("got      sha256:" + sha);
         throw error;
     }
+    store::KnownDigests digests;
+    const fs::path root = fs::absolute(dest).lexically_normal();
+    for (const auto& w : unpacked.written) {
+        if (w.digest) {
+            digests[w.destination.lexically_relative(root).generic_string()] = *w.digest;
+        }
+    }
+    return digests;
 }
 
 } // namespace cudapkgs::cache::detail

@@ -174,8 +174,9 @@ class Substituter {
             if (m_store.is_valid(p)) {
                 continue; // another process substituted or built it meanwhile
             }
-            outputs.push_back(
-                {fetch_archive(p, c), p, c.info.references, c.info.deriver, c.info.content_hash});
+            auto [dir, digests] = fetch_archive(p, c);
+            outputs.push_back({std::move(dir), p, c.info.references, c.info.deriver,
+                               c.info.content_hash, std::move(digests)});
             fetched.push_back(p);
         }
         if (!outputs.empty()) {
@@ -214,12 +215,14 @@ class Substituter {
         }
     }
 
-    store::BuildDir fetch_archive(const StorePath& p, const Candidate& c) {
+    std::pair<store::BuildDir, store::KnownDigests> fetch_archive(const StorePath& p,
+                                                                  const Candidate& c) {
         store::BuildDir stage = m_store.make_build_dir();
+        store::KnownDigests digests;
         try {
             store::BuildDir scratch = m_store.make_build_dir();
             auto file = transport(c.substituter).get_archive(c.info, scratch.path());
-            detail::extract_verified(file, c.info, stage.path(), name(c.substituter));
+            digests = detail::extract_verified(file, c.info, stage.path(), name(c.substituter));
         } catch (const Error& e) {
             if (e.kind() == ErrorKind::Internal) {
                 throw;
@@ -232,7 +235,7 @@ class Substituter {
             }
             throw ArchiveRefused{p, c.substituter};
         }
-        return stage;
+        return {std::move(stage), std::move(digests)};
     }
 
     store::Store& m_store;
