@@ -2,6 +2,7 @@
 #include "install.hpp"
 
 #include <cudapkgs/builder/builder.hpp>
+#include <cudapkgs/fetch/url.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <spdlog/spdlog.h>
@@ -152,6 +153,32 @@ void Builder::build_node(Node& node, const std::vector<Node>& nodes) {
     node.result.was_built = true;
 }
 
+void Builder::verify_local_archives(std::vector<Node>& nodes) {
+    // Hashing is CPU-bound: one archive per job at a time.
+    std::vector<std::pair<std::size_t, std::future<std::optional<fetch::LocalArchive>>>> running;
+    auto collect = [&](std::size_t keep) {
+        while (running.size() > keep) {
+            nodes[running.front().first].local = running.front().second.get();
+            running.erase(running.begin());
+        }
+    };
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        const auto& pkg = *nodes[i].target.package;
+        if (nodes[i].done || !pkg.src || fs::exists(download_path(pkg))) {
+            continue; // an earlier download is used (and checked) as before
+        }
+        std::vector<std::string> urls = urls_for(pkg);
+        if (urls.empty() || fetch::url_scheme(urls.front()) != "file") {
+            continue;
+        }
+        collect(static_cast<std::size_t>(m_options.jobs) - 1);
+        running.emplace_back(i, std::async(std::launch::async, [url = urls.front(), &pkg] {
+                                 return fetch::verify_in_place(url, pkg.src->size, pkg.src->sha256);
+                             }));
+    }
+    collect(0);
+}
+
 std::vector<Built> Builder::build(const std::vector<Target>& targets) {
     std::vector<Node> nodes = closure(targets);
     for (auto& node : nodes) {
@@ -172,23 +199,17 @@ std::vector<Built> Builder::build(const std::vector<Target>& targets) {
     }
 
     // Every archive first, in parallel; nothing is unpacked before its hash matched.
+    verify_local_archives(nodes);
     std::vector<fetch::Request> requests;
     std::vector<std::size_t> requested;
     for (std::size_t i = 0; i < nodes.size(); ++i) {
         const auto& pkg = *nodes[i].target.package;
-        if (nodes[i].done || !pkg.src) {
+        if (nodes[i].done || !pkg.src || nodes[i].local) {
             continue;
-        }
-        std::vector<std::string> urls = urls_for(pkg);
-        if (!urls.empty() && !fs::exists(download_path(pkg))) {
-            nodes[i].local = fetch::verify_in_place(urls.front(), pkg.src->size, pkg.src->sha256);
-            if (nodes[i].local) {
-                continue;
-            }
         }
         fs::create_directories(download_path(pkg).parent_path());
         fetch::Request r;
-        r.urls = std::move(urls);
+        r.urls = urls_for(pkg);
         r.sha256 = pkg.src->sha256;
         r.size = pkg.src->size;
         r.dest = download_path(pkg);

@@ -46,7 +46,7 @@ OutputFile::~OutputFile() {
 }
 
 void OutputFile::create(const std::filesystem::path& dest, std::uint32_t mode,
-                        const UnsafeFn& on_unsafe, bool hash) {
+                        const UnsafeFn& on_unsafe, bool hash, bool start_writeback) {
     const int flags = O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC;
     m_fd = ::open(dest.c_str(), flags, 0600);
     if (m_fd < 0 && errno == EEXIST) { // a duplicate entry: the later one wins, as with tar
@@ -61,10 +61,21 @@ void OutputFile::create(const std::filesystem::path& dest, std::uint32_t mode,
     m_used = 0;
     m_buffer_offset = 0;
     m_end = 0;
+    m_written_back = 0;
+    m_writeback = start_writeback;
     m_hash.reset();
     m_digest.reset();
     if (hash) {
         m_hash.emplace();
+    }
+}
+
+void OutputFile::start_writeback(std::uint64_t end, bool all) {
+    constexpr std::uint64_t kWritebackStep = std::uint64_t{8} << 20;
+    if (m_writeback && end > m_written_back && (all || end - m_written_back >= kWritebackStep)) {
+        ::sync_file_range(m_fd, static_cast<off_t>(m_written_back),
+                          static_cast<off_t>(end - m_written_back), SYNC_FILE_RANGE_WRITE);
+        m_written_back = end;
     }
 }
 
@@ -80,6 +91,7 @@ void OutputFile::write_all(const char* data, std::size_t size, std::uint64_t off
         }
         done += static_cast<std::size_t>(n);
     }
+    start_writeback(offset + size, false);
 }
 
 void OutputFile::flush() {
@@ -119,7 +131,7 @@ void OutputFile::write_at(std::uint64_t offset, const char* data, std::size_t si
     m_end = std::max(m_end, m_buffer_offset + m_used);
 }
 
-std::uint64_t OutputFile::finish(std::uint64_t logical_size, bool start_writeback) {
+std::uint64_t OutputFile::finish(std::uint64_t logical_size) {
     flush();
     std::uint64_t size = std::max(m_end, logical_size);
     if (size > m_end && ::ftruncate(m_fd, static_cast<off_t>(size)) != 0) {
@@ -135,10 +147,7 @@ std::uint64_t OutputFile::finish(std::uint64_t logical_size, bool start_writebac
         }
     }
     m_hash.reset();
-    if (start_writeback) {
-        // Only starts writeback; the store's fsync at commit then has little left to wait for.
-        ::sync_file_range(m_fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-    }
+    start_writeback(m_end, true);
     int fd = m_fd;
     m_fd = -1;
     if (::close(fd) != 0) {

@@ -235,7 +235,8 @@ void Extractor::written(const Entry& entry, const fs::path& dest, std::uint64_t 
 void Extractor::write_file(const Entry& entry, const fs::path& dest) {
     m_out.create(
         dest, entry.mode | S_IRUSR | S_IWUSR,
-        [&](const std::string& why) { unsafe(entry.archive_path, why); }, m_options.hash_files);
+        [&](const std::string& why) { unsafe(entry.archive_path, why); }, m_options.hash_files,
+        m_options.start_writeback);
     const void* block = nullptr;
     std::size_t size = 0;
     la_int64_t offset = 0;
@@ -251,7 +252,7 @@ void Extractor::write_file(const Entry& entry, const fs::path& dest) {
     if (rc != ARCHIVE_EOF) {
         corrupt(fmt::format(" (entry '{}')", entry.archive_path));
     }
-    std::uint64_t total = m_out.finish(entry.size, m_options.start_writeback);
+    std::uint64_t total = m_out.finish(entry.size);
     m_files[entry.path.native()] = dest;
     written(entry, dest, total, m_out.digest());
 }

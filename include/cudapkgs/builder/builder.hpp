@@ -73,6 +73,8 @@ class Builder {
     std::filesystem::path download_path(const pkgset::Package& package) const;
     void build_node(Node& node, const std::vector<Node>& nodes);
     void schedule(std::vector<Node>& nodes);
+    /// Verifies the archives that a file:// first URL names where they lie (Node::local).
+    void verify_local_archives(std::vector<Node>& nodes);
 
     store::Store* m_store;
     std::mutex m_store_mutex; ///< the Store is used from several build threads
