@@ -96,8 +96,8 @@ std::vector<PathInfo> Store::commit_outputs(const PathLocks& locks,
     std::vector<PathInfo> infos;
     for (auto& out : outputs) {
         TreeHash tree = seal_and_hash_tree(out.dir.path(), &out.known_digests);
-        spdlog::debug("{}: sealed {} entries, {} files hashed while written", out.path.to_string(),
-                      tree.entries, tree.reused);
+        spdlog::debug("{}: sealed {} entries; {} file digests came with the commit",
+                      out.path.to_string(), tree.entries, out.known_digests.size());
         if (out.expected_hash && tree.hash != *out.expected_hash) {
             Error error(
                 ErrorKind::Integrity,

@@ -8,11 +8,14 @@
 #include <cudapkgs/util/hash.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <dirent.h>
 #include <fcntl.h>
+#include <optional>
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 #include <vector>
 
@@ -218,14 +221,106 @@ TreeHash Walker::run() {
     return m_result;
 }
 
+/// SHA-256 of one file and its stamp, or nothing when it cannot be read or changed meanwhile
+/// (the walker then reads it itself and reports the problem).
+std::optional<util::FileDigest> digest_file(const std::filesystem::path& path,
+                                            std::vector<char>& buffer) {
+    Fd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (fd.get() < 0) {
+        return std::nullopt;
+    }
+    auto before = util::stamp_of_fd(fd.get());
+    util::Sha256 content;
+    for (;;) {
+        ssize_t n = ::read(fd.get(), buffer.data(), buffer.size());
+        if (n < 0 && errno == EINTR) {
+            continue;
+        }
+        if (n < 0) {
+            return std::nullopt;
+        }
+        if (n == 0) {
+            break;
+        }
+        content.update(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    }
+    auto after = util::stamp_of_fd(fd.get());
+    if (!before || before != after) {
+        return std::nullopt;
+    }
+    return util::FileDigest{content.finish_hex(), *before};
+}
+
+/// `known` plus digests of the tree's other regular files, hashed on several threads (largest
+/// first) when there is enough to share; the walker then only checks stamps and serialises.
+KnownDigests with_parallel_digests(const std::filesystem::path& root, const KnownDigests* known) {
+    namespace fs = std::filesystem;
+    KnownDigests out = known != nullptr ? *known : KnownDigests{};
+    const unsigned threads = std::min(4u, std::thread::hardware_concurrency());
+    std::error_code ec;
+    if (threads < 2 || !fs::is_directory(fs::symlink_status(root, ec))) {
+        return out;
+    }
+    struct Job {
+        std::string rel;
+        fs::path path;
+        std::uintmax_t size;
+    };
+    std::vector<Job> jobs;
+    std::uintmax_t total = 0;
+    for (auto it = fs::recursive_directory_iterator(root, ec);
+         !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec) || it->is_symlink(ec)) {
+            continue;
+        }
+        std::string rel = it->path().lexically_relative(root).generic_string();
+        auto known_it = out.find(rel);
+        if (known_it != out.end() && util::stamp_of_path(it->path()) == known_it->second.stamp) {
+            continue;
+        }
+        const auto size = it->file_size(ec);
+        total += size;
+        jobs.push_back({std::move(rel), it->path(), size});
+    }
+    constexpr std::uintmax_t kWorthSharing = std::uintmax_t{16} << 20;
+    if (jobs.size() < 2 || total < kWorthSharing) {
+        return out;
+    }
+    std::sort(jobs.begin(), jobs.end(), [](const Job& a, const Job& b) { return a.size > b.size; });
+    std::vector<std::optional<util::FileDigest>> results(jobs.size());
+    std::atomic<std::size_t> next{0};
+    auto work = [&] {
+        std::vector<char> buffer(std::size_t{1} << 20);
+        for (std::size_t i = next++; i < jobs.size(); i = next++) {
+            results[i] = digest_file(jobs[i].path, buffer);
+        }
+    };
+    std::vector<std::thread> pool;
+    for (unsigned t = 1; t < std::min<std::size_t>(threads, jobs.size()); ++t) {
+        pool.emplace_back(work);
+    }
+    work();
+    for (auto& t : pool) {
+        t.join();
+    }
+    for (std::size_t i = 0; i < jobs.size(); ++i) {
+        if (results[i]) {
+            out[jobs[i].rel] = std::move(*results[i]);
+        }
+    }
+    return out;
+}
+
 } // namespace
 
 TreeHash hash_tree(const std::filesystem::path& root) {
-    return Walker(root, false).run();
+    const KnownDigests digests = with_parallel_digests(root, nullptr);
+    return Walker(root, false, &digests).run();
 }
 
 TreeHash seal_and_hash_tree(const std::filesystem::path& root, const KnownDigests* known) {
-    return Walker(root, true, known).run();
+    const KnownDigests digests = with_parallel_digests(root, known);
+    return Walker(root, true, &digests).run();
 }
 
 } // namespace cudapkgs::store

@@ -16,7 +16,9 @@ struct TreeHash {
     std::string hash;          ///< "sha256:<64 hex digits>" of the canonical serialisation
     std::uint64_t size = 0;    ///< bytes of regular-file contents in the tree
     std::uint64_t entries = 0; ///< files, directories and symlinks, the root included
-    std::uint64_t reused = 0;  ///< files whose digest came from KnownDigests, not from disk
+    /// Files the serialising pass did not read itself: their digest came from KnownDigests or
+    /// from the parallel hashing of large trees (several threads, largest files first).
+    std::uint64_t reused = 0;
 };
 
 /// Content digests recorded while files were written, keyed by their path relative to the

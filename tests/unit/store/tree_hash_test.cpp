@@ -8,6 +8,7 @@
 #include <catch2/catch.hpp>
 
 #include <sys/stat.h>
+#include <thread>
 #include <unistd.h>
 
 using namespace cudapkgs::store;
@@ -135,6 +136,45 @@ TEST_CASE("sealing reuses digests recorded for files whose stamp is unchanged", 
         CHECK(sealed.hash != hash_tree(root).hash);
     }
     for (const auto& d : {root, root / "b", root / "empty"}) {
+        ::chmod(d.c_str(), 0755);
+    }
+}
+
+TEST_CASE("large trees are hashed on several threads to the same content hash", "[store]") {
+    cudapkgs::util::ScopedTempDir tmp;
+    auto root = make_tree(tmp.path() / "t");
+    // Above the sharing threshold (16 MiB in all, at least two files to hash).
+    std::string big(12 << 20, 'a');
+    for (std::size_t i = 0; i < big.size(); i += 4096) {
+        big[i] = static_cast<char>('a' + i / 4096 % 26);
+    }
+    write(root / "lib" / "big1.so", big);
+    big[77] = 'Z';
+    write(root / "lib" / "big2.so", big, 0755);
+    fs::create_symlink("big1.so", root / "lib" / "big.so");
+
+    using namespace std::string_literals;
+    std::string expected = "cudapkgs-tree-v1\0"s + "d\0.\0"s +
+                           "f\0a.txt\0x\0"
+                           "1\0"s +
+                           cudapkgs::util::sha256_hex("x") + "\0"s + "d\0b\0"s +
+                           "f\0b/file\0-\0"
+                           "5\0"s +
+                           cudapkgs::util::sha256_hex("hello") + "\0"s + "d\0empty\0"s +
+                           "d\0lib\0"s + "l\0lib/big.so\0big1.so\0"s + "f\0lib/big1.so\0-\0"s +
+                           std::to_string(big.size()) + "\0"s;
+    std::string first = big;
+    first[77] = 'a' + 0; // big1 had the original byte
+    expected += cudapkgs::util::sha256_hex(first) + "\0"s + "f\0lib/big2.so\0x\0"s +
+                std::to_string(big.size()) + "\0"s + cudapkgs::util::sha256_hex(big) + "\0"s +
+                "l\0link\0b/file\0"s;
+    const auto hashed = hash_tree(root);
+    CHECK(hashed.hash == "sha256:" + cudapkgs::util::sha256_hex(expected));
+    if (std::thread::hardware_concurrency() > 1) {
+        CHECK(hashed.reused >= 2); // read by the helper threads, not by the serialising pass
+    }
+    CHECK(seal_and_hash_tree(root).hash == hashed.hash);
+    for (const auto& d : {root, root / "b", root / "empty", root / "lib"}) {
         ::chmod(d.c_str(), 0755);
     }
 }
