@@ -23,23 +23,23 @@ fs::path make_tree(const fs::path& root) {
     fs::create_directories(root / "empty");
     return root;
 }
+
+/// make_tree()'s serialisation, hand-built from docs/store.md (children in byte order,
+/// NUL-terminated fields), with `more` records of entries sorting between "empty" and "link".
+std::string make_tree_serialisation(const std::string& more = {}) {
+    using namespace std::string_literals;
+    return "cudapkgs-tree-v1\0"s + "d\0.\0"s + "f\0a.txt\0x\0"s + "1\0"s +
+           cudapkgs::util::sha256_hex("x") + "\0"s + "d\0b\0"s + "f\0b/file\0-\0"s + "5\0"s +
+           cudapkgs::util::sha256_hex("hello") + "\0"s + "d\0empty\0"s + more +
+           "l\0link\0b/file\0"s;
+}
 } // namespace
 
 TEST_CASE("tree hash matches the documented serialisation", "[store]") {
     cudapkgs::util::ScopedTempDir tmp;
     auto root = make_tree(tmp.path() / "t");
-    using namespace std::string_literals;
-    // Hand-built from docs/store.md: children in byte order, NUL-terminated fields.
-    std::string expected = "cudapkgs-tree-v1\0"s + "d\0.\0"s +
-                           "f\0a.txt\0x\0"
-                           "1\0"s +
-                           cudapkgs::util::sha256_hex("x") + "\0"s + "d\0b\0"s +
-                           "f\0b/file\0-\0"
-                           "5\0"s +
-                           cudapkgs::util::sha256_hex("hello") + "\0"s + "d\0empty\0"s +
-                           "l\0link\0b/file\0"s;
     auto h = hash_tree(root);
-    CHECK(h.hash == "sha256:" + cudapkgs::util::sha256_hex(expected));
+    CHECK(h.hash == "sha256:" + cudapkgs::util::sha256_hex(make_tree_serialisation()));
     CHECK(h.size == 6);
     CHECK(h.entries == 6);
 }
@@ -154,20 +154,13 @@ TEST_CASE("large trees are hashed on several threads to the same content hash", 
     fs::create_symlink("big1.so", root / "lib" / "big.so");
 
     using namespace std::string_literals;
-    std::string expected = "cudapkgs-tree-v1\0"s + "d\0.\0"s +
-                           "f\0a.txt\0x\0"
-                           "1\0"s +
-                           cudapkgs::util::sha256_hex("x") + "\0"s + "d\0b\0"s +
-                           "f\0b/file\0-\0"
-                           "5\0"s +
-                           cudapkgs::util::sha256_hex("hello") + "\0"s + "d\0empty\0"s +
-                           "d\0lib\0"s + "l\0lib/big.so\0big1.so\0"s + "f\0lib/big1.so\0-\0"s +
-                           std::to_string(big.size()) + "\0"s;
     std::string first = big;
-    first[77] = 'a' + 0; // big1 had the original byte
-    expected += cudapkgs::util::sha256_hex(first) + "\0"s + "f\0lib/big2.so\0x\0"s +
-                std::to_string(big.size()) + "\0"s + cudapkgs::util::sha256_hex(big) + "\0"s +
-                "l\0link\0b/file\0"s;
+    first[77] = 'a'; // big1 has the original byte
+    const std::string size = std::to_string(big.size());
+    const std::string expected = make_tree_serialisation(
+        "d\0lib\0"s + "l\0lib/big.so\0big1.so\0"s + "f\0lib/big1.so\0-\0"s + size + "\0"s +
+        cudapkgs::util::sha256_hex(first) + "\0"s + "f\0lib/big2.so\0x\0"s + size + "\0"s +
+        cudapkgs::util::sha256_hex(big) + "\0"s);
     const auto hashed = hash_tree(root);
     CHECK(hashed.hash == "sha256:" + cudapkgs::util::sha256_hex(expected));
     if (std::thread::hardware_concurrency() > 1) {
