@@ -73,7 +73,9 @@ int run_push(const GlobalOptions& g, const CacheArgs& a, bool json) {
     auto s = open_store_of(g);
     std::vector<store::StorePath> roots;
     for (const auto& p : a.paths) {
-        roots.push_back(s.parse_path_argument(p));
+        for (auto& path : store_paths_of_argument(g, s, p)) {
+            roots.push_back(std::move(path));
+        }
     }
     auto transport = cache::open_transport(a.url, fetch_options_of(g));
     auto result = cache::push(s, *transport, roots, options);
@@ -145,7 +147,9 @@ RunFn setup_cache(CLI::App& cmd, const GlobalOptions& global) {
     keygen->add_flag("--force", args->force, "Replace existing key files");
     CLI::App* push = add("push", "Upload store paths and their references to a binary cache");
     push->add_option("URL", args->url, "file:///DIR or http(s)://HOST/PATH (WebDAV)")->required();
-    push->add_option("PATH", args->paths, "Store path, base name or out-link")->required();
+    push->add_option("PATH", args->paths,
+                     "Store path, base name, out-link or ATTRPATH (its built outputs)")
+        ->required();
     push->add_option("--key", args->keys,
                      "Secret key file to sign with (repeatable; default: "
                      "config secret-key-files)");

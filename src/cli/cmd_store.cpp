@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `cudapkgs store verify|gc|path-info|ls` (docs/commands/store.md).
 #include "commands.hpp"
+#include "context.hpp"
 #include "output.hpp"
 #include "store_add_dir.hpp"
 
@@ -148,19 +149,31 @@ int run_gc(const GlobalOptions& g, const StoreArgs& a, bool json) {
 
 int run_path_info(const GlobalOptions& g, const StoreArgs& a, bool json) {
     auto s = open_store(g);
-    auto info = s->get_path_info(s->parse_path_argument(a.path));
+    const auto paths = store_paths_of_argument(g, *s, a.path);
     if (json) {
-        print_json(to_json(*s, info));
+        // One object for a path; an array (one object per built output) for an ATTRPATH.
+        if (!is_attrpath_argument(a.path)) {
+            print_json(to_json(*s, s->get_path_info(paths.front())));
+        } else {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& p : paths) {
+                out.push_back(to_json(*s, s->get_path_info(p)));
+            }
+            print_json(out);
+        }
         return 0;
     }
-    print_line(s->to_absolute(info.path).string());
-    print_line(fmt::format("  hash:       {}", info.hash));
-    print_line(fmt::format("  size:       {}", info.size));
-    print_line(fmt::format("  registered: {}", format_time(info.registration_time)));
-    print_line(fmt::format("  deriver:    {}", info.deriver.value_or("-")));
-    print_line(fmt::format("  references: {}", info.references.size()));
-    for (const auto& r : info.references) {
-        print_line("    " + s->to_absolute(r).string());
+    for (const auto& p : paths) {
+        auto info = s->get_path_info(p);
+        print_line(s->to_absolute(info.path).string());
+        print_line(fmt::format("  hash:       {}", info.hash));
+        print_line(fmt::format("  size:       {}", info.size));
+        print_line(fmt::format("  registered: {}", format_time(info.registration_time)));
+        print_line(fmt::format("  deriver:    {}", info.deriver.value_or("-")));
+        print_line(fmt::format("  references: {}", info.references.size()));
+        for (const auto& r : info.references) {
+            print_line("    " + s->to_absolute(r).string());
+        }
     }
     return 0;
 }
@@ -199,7 +212,9 @@ RunFn setup_store(CLI::App& cmd, const GlobalOptions& global) {
     gc->add_option("--keep", args->keep, "Also keep this store path (repeatable)");
     gc->add_flag("--dry-run", args->dry_run, "Only print what would be deleted");
     CLI::App* info = add("path-info", "Show a store path's hash, size and references");
-    info->add_option("PATH", args->path, "Store path, its base name, or an out-link")->required();
+    info->add_option("PATH", args->path,
+                     "Store path, its base name, an out-link, or an ATTRPATH (its built outputs)")
+        ->required();
     CLI::App* ls = add("ls", "List valid store paths");
     CLI::App* add_dir = add_store_add_dir(cmd, *add_dir_args);
     add_dir->add_flag("--json", args->json, "Print results as JSON");

@@ -191,4 +191,41 @@ EvalContext make_eval_context(const GlobalOptions& global) {
     return ctx;
 }
 
+bool is_attrpath_argument(const std::string& argument) {
+    return argument.find('/') == std::string::npos && !store::StorePath::find_parse(argument);
+}
+
+std::vector<store::StorePath> store_paths_of_argument(const GlobalOptions& global,
+                                                      store::Store& store,
+                                                      const std::string& argument) {
+    if (!is_attrpath_argument(argument)) {
+        return {store.parse_path_argument(argument)};
+    }
+    auto ctx = make_eval_context(global);
+    auto resolved = ctx.evaluator->resolve_package(argument);
+    auto paths = ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath);
+    std::vector<store::StorePath> out;
+    auto add = [&](const std::string& path) {
+        auto p = store::StorePath::parse(std::filesystem::path(path).filename().string());
+        if (store.is_valid(p)) {
+            out.push_back(p);
+        }
+    };
+    if (auto it = paths.find("out"); it != paths.end()) {
+        add(it->second);
+    }
+    for (const auto& [output, path] : paths) {
+        if (output != "out") {
+            add(path);
+        }
+    }
+    if (out.empty()) {
+        Error error(ErrorKind::InvalidInput, fmt::format("{} is not built in the store {}",
+                                                         resolved.attrpath, store.root().string()));
+        error.add_note(fmt::format("run 'cudapkgs build {}' first", resolved.attrpath));
+        throw error;
+    }
+    return out;
+}
+
 } // namespace cudapkgs::cli

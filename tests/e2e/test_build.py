@@ -95,6 +95,18 @@ shutil.copytree(store, moved, symlinks=True)
 moved_libs = [p.replace(store, moved) for p in libs]
 check(subprocess.run([exe, *moved_libs]).returncode == 0, "libraries load from a moved store")
 
+# store path-info takes an ATTRPATH: every built output, out first (an array with --json).
+rc, out, err = run("--manifests", MANIFESTS, "--store", store, "--json", "store", "path-info",
+                   "cudaPackages_13_0.cuda_cudart", env=ENV)
+infos = json.loads(out) if rc == 0 else []
+cudart = sorted(p for p in paths if "-cuda_cudart-" in os.path.basename(p))
+check(rc == 0 and sorted(i["path"] for i in infos) == cudart and infos[0]["path"].endswith("-13.0.96"),
+      f"path-info by ATTRPATH lists the outputs of cuda_cudart: {out}{err}")
+rc, out, err = run("--manifests", MANIFESTS, "--store", fresh_store(), "store", "path-info",
+                   "cudaPackages_13_0.cuda_cudart", env=ENV)
+check(rc == 3 and "cudapkgs build cudaPackages_13_0.cuda_cudart" in err,
+      f"path-info of an unbuilt ATTRPATH says how to build it: {rc} {err}")
+
 # --dry-run and --json.
 rc, out, err = build(fresh_store(), "--dry-run", "--json")
 plan = json.loads(out) if rc == 0 else {}
@@ -193,9 +205,11 @@ check(rc == 0, f"keygen: {err}")
 cache_dir = tempfile.mkdtemp(prefix="cudapkgs-e2e-cache-")
 a = fresh_store()
 rc, out, err = build(a, "--no-link")
-out_paths = [p for p in out.split() if p.endswith("-13.0.96") or p.endswith("-13.0.85")]
-rc, _, err = run("--store", a, "cache", "push", f"file://{cache_dir}", *out_paths,
-                 "--key", os.path.join(keys, "e2e-key.secret"), env=ENV)
+# By ATTRPATH (every built output) for one package, by store path for the other.
+cccl_out = [p for p in out.split() if p.endswith("-13.0.85")]
+rc, _, err = run("--manifests", MANIFESTS, "--store", a, "cache", "push", f"file://{cache_dir}",
+                 "cudaPackages_13_0.cuda_cudart", *cccl_out, "--key", os.path.join(keys, "e2e-key.secret"),
+                 env=ENV)
 check(rc == 0, f"cache push: {err}")
 b = fresh_store()
 proc = subprocess.run([os.environ["CUDAPKGS_BIN"], "--manifests", MANIFESTS, "--mirror", f"file://{missing}",
