@@ -65,7 +65,7 @@ step_build() {
         --out-link "$CUDAPKGS_OUT_LINK"
 }
 
-# `cudapkgs env` is being written (issue 6); this step needs it.
+# Prints the toolkit environment (sh by default; CUDAPKGS_ENV_FORMAT=github for Actions).
 step_env() {
     "$CUDAPKGS" "${frozen[@]}" "${accept[@]}" env "${packages[@]}" --format "$CUDAPKGS_ENV_FORMAT"
 }

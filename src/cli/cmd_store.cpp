@@ -136,6 +136,8 @@ int run_gc(const GlobalOptions& g, const StoreArgs& a, bool json) {
     if (json) {
         print_json({{"deleted", deleted},
                     {"bytesFreed", r.bytes_freed},
+                    {"downloadsDeleted", r.downloads_deleted},
+                    {"downloadBytesFreed", r.download_bytes_freed},
                     {"live", r.live},
                     {"sizeAfter", r.size_after},
                     {"dryRun", a.dry_run}});
@@ -143,6 +145,10 @@ int run_gc(const GlobalOptions& g, const StoreArgs& a, bool json) {
         print_line(fmt::format("{} store paths {}, {} bytes freed, {} live, {} bytes remain",
                                r.deleted.size(), a.dry_run ? "to delete" : "deleted", r.bytes_freed,
                                r.live, r.size_after));
+        if (r.downloads_deleted > 0) {
+            print_line(fmt::format("{} downloaded archives {}, {} bytes freed", r.downloads_deleted,
+                                   a.dry_run ? "to delete" : "deleted", r.download_bytes_freed));
+        }
     }
     return 0;
 }

@@ -225,6 +225,21 @@ GcResult Store::gc(const GcOptions& options) {
     if (!options.dry_run) {
         delete_paths(result.deleted);
     }
+    // No build runs while we hold the GC lock exclusively, so no download is in use.
+    std::error_code ec;
+    for (auto it = fs::directory_iterator(meta_dir() / "downloads", ec);
+         !ec && it != fs::directory_iterator(); it.increment(ec)) {
+        if (!it->is_regular_file(ec)) {
+            continue;
+        }
+        std::error_code size_ec;
+        const auto size = it->file_size(size_ec);
+        if (!options.dry_run && !fs::remove(it->path(), ec)) {
+            continue;
+        }
+        ++result.downloads_deleted;
+        result.download_bytes_freed += size_ec ? 0 : size;
+    }
     return result;
 }
 

@@ -107,6 +107,16 @@ rc, out, err = run("--manifests", MANIFESTS, "--store", fresh_store(), "store", 
 check(rc == 3 and "cudapkgs build cudaPackages_13_0.cuda_cudart" in err,
       f"path-info of an unbuilt ATTRPATH says how to build it: {rc} {err}")
 
+# store gc deletes the downloaded archives (a cache of the mirror) with the unreachable paths.
+downloads = os.path.join(store, ".cudapkgs", "downloads")
+archives = [f for f in os.listdir(downloads) if f.endswith(".tar.xz")]
+rc, out, err = run("--store", store, "--json", "store", "gc", env=ENV)
+gc = json.loads(out) if rc == 0 else {}
+check(rc == 0 and len(archives) >= 2 and gc.get("downloadsDeleted") == len(archives)
+      and gc.get("downloadBytesFreed", 0) > 0 and os.listdir(downloads) == [],
+      f"gc deletes the downloaded archives {archives}: {out}{err}")
+verify_clean(store, "after gc")
+
 # --dry-run and --json.
 rc, out, err = build(fresh_store(), "--dry-run", "--json")
 plan = json.loads(out) if rc == 0 else {}

@@ -29,11 +29,18 @@ def phase_at_kill(store, valid_before):
 
 
 def reset_for_next_run(mirror, store, drop_downloads):
-    """Deletes every store path (gc, no roots) and, when asked, the downloaded archives."""
+    """Deletes every store path (gc, no roots) and, unless asked to keep them, the downloaded
+    archives (gc deletes them; kept ones are moved aside around it)."""
+    downloads = os.path.join(store, ".cudapkgs", "downloads")
+    aside = store + ".downloads"
+    shutil.rmtree(aside, ignore_errors=True)
+    if not drop_downloads and os.path.isdir(downloads):
+        os.rename(downloads, aside)
     code, _, err = cudapkgs("--store", store, "store", "gc")
     FIG.check(code == 0, f"store gc between runs exited {code}: {err}")
-    if drop_downloads:
-        shutil.rmtree(os.path.join(store, ".cudapkgs", "downloads"), ignore_errors=True)
+    if os.path.isdir(aside):
+        shutil.rmtree(downloads, ignore_errors=True)
+        os.rename(aside, downloads)
 
 
 def calibrate(mirror, store):

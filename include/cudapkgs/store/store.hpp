@@ -106,6 +106,10 @@ struct GcResult {
     std::size_t live = 0;                             ///< paths reachable from roots
     std::uint64_t size_after = 0;                     ///< total size of valid paths afterwards
     std::vector<std::filesystem::path> dropped_roots; ///< dangling out-link registrations
+    /// Downloaded archives (and partial downloads) in `.cudapkgs/downloads`, deleted: they
+    /// are only a cache of what the mirrors serve.
+    std::size_t downloads_deleted = 0;
+    std::uint64_t download_bytes_freed = 0;
 };
 
 /// A store rooted at a directory. Holds the GC lock shared for its lifetime; do not fork
