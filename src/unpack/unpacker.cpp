@@ -395,8 +395,12 @@ Result unpack_source(std::string_view name, const ReadFn& read, const Router& ro
 Result unpack_file(const fs::path& archive_path, const Router& router, const Options& options) {
     int fd = ::open(archive_path.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-        fail(ErrorKind::Internal, "cannot open archive {}: {}", archive_path.string(),
-             std::strerror(errno));
+        // A verified archive that vanished was removed behind our back, not lost by a bug.
+        fail(options.archive_stamp ? ErrorKind::Integrity : ErrorKind::Internal,
+             "cannot open archive {}: {}{}", archive_path.string(), std::strerror(errno),
+             options.archive_stamp ? " (it was there when its hash was verified; run the "
+                                     "command again)"
+                                   : "");
     }
     std::unique_ptr<int, void (*)(int*)> closer(&fd, [](int* f) { ::close(*f); });
     auto check_unchanged = [&] {

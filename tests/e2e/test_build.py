@@ -186,6 +186,24 @@ names = lambda text: sorted(os.path.basename(p) for p in text.split())
 check(rc2 == 0 and names(out) == names(out2),
       f"file:// and http builds give the same store paths: {out} / {out2} {err2}")
 verify_clean(s, "file:// build")
+# A file:// archive with the right size but other bytes: the next mirror serves it; alone,
+# exit 5 with the expected and actual hash, and nothing in the store.
+cudart = next(os.path.join(d, f) for d, _, fs in os.walk(os.path.join(MIRROR, "cuda", "redist", "cuda_cudart"))
+              for f in fs if f.endswith(".tar.xz"))
+bad = tempfile.mkdtemp(prefix="cudapkgs-e2e-badmirror-")
+bad_file = os.path.join(bad, os.path.relpath(cudart, MIRROR))
+os.makedirs(os.path.dirname(bad_file))
+with open(bad_file, "wb") as f:
+    f.write(b"\0" * os.path.getsize(cudart))
+s = fresh_store()
+rc, out, err = run("--manifests", MANIFESTS, "--mirror", f"file://{bad}", "--mirror", f"file://{MIRROR}",
+                   "--store", s, "build", "--no-link", *TARGETS, env=ENV)
+check(rc == 0 and names(out) == names(out2), f"a bad file:// archive falls through to the next mirror: {rc} {err}")
+s = fresh_store()
+rc, out, err = run("--manifests", MANIFESTS, "--mirror", f"file://{bad}", "--store", s,
+                   "build", "--no-link", "cudaPackages_13_0.cuda_cudart", env=ENV)
+check(rc == 5 and "expected" in err and "cuda_cudart" in err, f"a bad file:// archive alone is exit 5: {rc} {err}")
+check(store_paths(s) == [], f"nothing committed from a bad file:// archive: {store_paths(s)}")
 
 # 6. Four concurrent builds of the same targets into one store: one download, one build.
 post("/__stats/reset", {})
