@@ -158,8 +158,19 @@ void Builder::verify_local_archives(std::vector<Node>& nodes) {
     std::vector<std::pair<std::size_t, std::future<std::optional<fetch::LocalArchive>>>> running;
     auto collect = [&](std::size_t keep) {
         while (running.size() > keep) {
-            nodes[running.front().first].local = running.front().second.get();
+            Node& node = nodes[running.front().first];
+            node.local = running.front().second.get();
             running.erase(running.begin());
+            if (node.local && m_options.progress) {
+                // Reported like a finished download, so progress consumers see every archive.
+                fetch::ProgressEvent event;
+                event.phase = fetch::ProgressPhase::Finished;
+                event.name = node.local->path.filename().string();
+                event.url = fetch::redact_url(urls_for(*node.target.package).front());
+                event.done = event.total = node.target.package->src->size;
+                event.message = "verified in place";
+                m_options.progress(event);
+            }
         }
     };
     for (std::size_t i = 0; i < nodes.size(); ++i) {

@@ -136,7 +136,7 @@ void ProgressRenderer::render_plain(const ProgressEvent& e) {
         fmt::print(m_stream, "{}: {}\n", e.name, e.message);
         break;
     case ProgressPhase::Finished:
-        fmt::print(m_stream, "fetched {} ({})\n", e.name,
+        fmt::print(m_stream, "{} {} ({})\n", e.message.empty() ? "fetched" : e.message, e.name,
                    format_bytes(static_cast<double>(e.total)));
         break;
     case ProgressPhase::Failed:

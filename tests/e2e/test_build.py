@@ -174,8 +174,12 @@ rc, out, err = run("--manifests", MANIFESTS, "--mirror", URL, "--store", fresh_s
 check(rc == 4 and "mirror sync" in err, f"offline refuses http: {rc} {err}")
 s = fresh_store()
 rc, out, err = run("--manifests", MANIFESTS, "--mirror", f"file://{MIRROR}", "--store", s,
-                   "--offline", "build", "--no-link", *TARGETS, env=ENV)
+                   "--offline", "build", "--no-link", "--progress", "json", *TARGETS, env=ENV)
 check(rc == 0, f"offline from a file:// mirror: {err}")
+events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
+in_place = [e for e in events if e.get("phase") == "finished" and e.get("message") == "verified in place"]
+check(len(in_place) >= 2 and all(e["done"] == e["total"] > 0 for e in in_place),
+      f"--progress json reports archives verified in place: {events}")
 # A file:// mirror's archives are verified and read where they lie, never copied.
 downloads = os.path.join(s, ".cudapkgs", "downloads")
 copied = os.listdir(downloads) if os.path.isdir(downloads) else []
