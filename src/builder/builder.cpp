@@ -144,6 +144,12 @@ void Builder::build_node(Node& node, const std::vector<Node>& nodes) {
     ctx.driver_lib_dir = m_options.driver_lib_dir;
     ctx.allow_unsupported_compiler = node.target.set->instance().config.allow_unsupported_compiler;
     ctx.store_mutex = &m_store_mutex;
+    if (m_options.progress) {
+        ctx.progress = [this](const fetch::ProgressEvent& e) {
+            std::lock_guard lock(m_progress_mutex); // build threads report concurrently
+            m_options.progress(e);
+        };
+    }
     for (std::size_t d : node.deps) {
         const Node& dep = nodes[d];
         ctx.dependencies.push_back(

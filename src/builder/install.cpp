@@ -401,6 +401,46 @@ void build_from_source(const InstallContext& ctx, const Staging& staging, const 
     toolchain::build_source(build);
 }
 
+/// Progress events for the unpacking of a package's archive: started, at most five progress
+/// events a second, finished.
+class UnpackProgress {
+  public:
+    UnpackProgress(const InstallContext& ctx, std::uint64_t total) : m_ctx(ctx) {
+        m_event.kind = fetch::ProgressKind::Unpack;
+        m_event.name = ctx.archive.filename().string();
+        m_event.url = ctx.archive.string();
+        m_event.total = total;
+        emit(fetch::ProgressPhase::Started);
+    }
+    void update(std::uint64_t done) {
+        const auto now = std::chrono::steady_clock::now();
+        if (now - m_last < std::chrono::milliseconds(200)) {
+            return;
+        }
+        m_last = now;
+        m_event.done = done;
+        const double seconds = std::chrono::duration<double>(now - m_start).count();
+        m_event.rate = seconds > 0 ? static_cast<double>(done) / seconds : 0;
+        emit(fetch::ProgressPhase::Progress);
+    }
+    void finish() {
+        m_event.done = m_event.total;
+        emit(fetch::ProgressPhase::Finished);
+    }
+
+  private:
+    void emit(fetch::ProgressPhase phase) {
+        if (m_ctx.progress) {
+            m_event.phase = phase;
+            m_ctx.progress(m_event);
+        }
+    }
+    const InstallContext& m_ctx;
+    fetch::ProgressEvent m_event;
+    std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+    std::chrono::steady_clock::time_point m_last = m_start;
+};
+
 /// Logs (at -v) how long each phase of a build took.
 class PhaseTimer {
   public:
@@ -474,6 +514,10 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
             std::max<std::uint64_t>(std::uint64_t{256} << 20, pkg.src->size * 24);
         options.hash_files = true;
         options.archive_stamp = ctx.archive_stamp;
+        UnpackProgress progress(ctx, pkg.src->size);
+        if (ctx.progress) {
+            options.on_read = [&progress](std::uint64_t done) { progress.update(done); };
+        }
         auto unpacked = unpack::unpack_file(
             ctx.archive,
             [&](const unpack::Entry& entry) -> std::optional<fs::path> {
@@ -484,6 +528,7 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
                 return staging.dir(router.output_for(*rel)) / *rel;
             },
             options);
+        progress.finish();
         for (const auto& w : unpacked.written) {
             staging.remember(w);
         }

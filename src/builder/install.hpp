@@ -2,6 +2,7 @@
 // Installing one verified archive into the store: unpack, route, fix up, patch ELF, commit.
 #pragma once
 
+#include <cudapkgs/fetch/fetcher.hpp>
 #include <cudapkgs/pkgset/derivation.hpp>
 #include <cudapkgs/pkgset/package_set.hpp>
 #include <cudapkgs/store/store.hpp>
@@ -34,6 +35,8 @@ struct InstallContext {
     std::filesystem::path archive; ///< verified download; empty for packages without a source
     /// Set when `archive` was verified where it lies (a file:// mirror): its stamp then.
     std::optional<util::FileStamp> archive_stamp;
+    /// Unpack progress (kind Unpack); may be empty. Calls are serialised by the builder.
+    fetch::ProgressFn progress;
     std::vector<DependencyInfo> dependencies;
     std::optional<std::filesystem::path> driver_lib_dir;
     bool allow_unsupported_compiler = false;

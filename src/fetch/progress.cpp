@@ -75,6 +75,7 @@ ProgressStyle parse_progress_style(std::string_view text, std::FILE* stream) {
 }
 
 void ProgressRenderer::operator()(const ProgressEvent& event) {
+    std::lock_guard lock(m_mutex);
     switch (m_style) {
     case ProgressStyle::None:
         return;
@@ -96,8 +97,9 @@ void ProgressRenderer::render_bar(const ProgressEvent& e) {
         int filled = static_cast<int>(percent(e) * kWidth / 100.0);
         std::string bar(static_cast<std::size_t>(filled), '#');
         bar.resize(kWidth, '.');
-        fmt::print(m_stream, "\r\x1b[2K{} [{}] {:>5.1f}% {} / {}  {}/s  ETA {}", e.name, bar,
-                   percent(e), format_bytes(static_cast<double>(e.done)),
+        fmt::print(m_stream, "\r\x1b[2K{}{} [{}] {:>5.1f}% {} / {}  {}/s  ETA {}",
+                   e.kind == ProgressKind::Unpack ? "unpacking " : "", e.name, bar, percent(e),
+                   format_bytes(static_cast<double>(e.done)),
                    format_bytes(static_cast<double>(e.total)), format_bytes(e.rate), format_eta(e));
         m_bar_open = true;
     } else {
@@ -112,6 +114,10 @@ void ProgressRenderer::render_bar(const ProgressEvent& e) {
 
 void ProgressRenderer::render_plain(const ProgressEvent& e) {
     auto now = std::chrono::steady_clock::now();
+    if (e.kind == ProgressKind::Unpack) {
+        render_plain_unpack(e, now);
+        return;
+    }
     switch (e.phase) {
     case ProgressPhase::Started:
         fmt::print(m_stream, "fetching {} from {}{}\n", e.name, e.url,
@@ -145,10 +151,39 @@ void ProgressRenderer::render_plain(const ProgressEvent& e) {
     std::fflush(m_stream);
 }
 
+void ProgressRenderer::render_plain_unpack(const ProgressEvent& e,
+                                           std::chrono::steady_clock::time_point now) {
+    auto& last = m_last_line["unpack:" + e.name];
+    switch (e.phase) {
+    case ProgressPhase::Started:
+        fmt::print(m_stream, "unpacking {} ({})\n", e.name,
+                   format_bytes(static_cast<double>(e.total)));
+        last = now;
+        break;
+    case ProgressPhase::Progress:
+        if (now - last < kPlainInterval) {
+            return;
+        }
+        last = now;
+        fmt::print(m_stream, "unpacking {}: {:.0f}%, {}/s, ETA {}\n", e.name, percent(e),
+                   format_bytes(e.rate), format_eta(e));
+        break;
+    case ProgressPhase::Finished:
+        fmt::print(m_stream, "unpacked {}\n", e.name);
+        break;
+    case ProgressPhase::Retrying:
+    case ProgressPhase::Failed:
+        break;
+    }
+}
+
 void ProgressRenderer::render_json(const ProgressEvent& e) {
-    nlohmann::json line = {{"event", "fetch"}, {"phase", to_string(e.phase)},
-                           {"name", e.name},   {"url", e.url},
-                           {"done", e.done},   {"total", e.total},
+    nlohmann::json line = {{"event", e.kind == ProgressKind::Unpack ? "unpack" : "fetch"},
+                           {"phase", to_string(e.phase)},
+                           {"name", e.name},
+                           {"url", e.url},
+                           {"done", e.done},
+                           {"total", e.total},
                            {"rate", e.rate}};
     if (!e.message.empty()) {
         line["message"] = e.message;

@@ -414,10 +414,15 @@ Result unpack_file(const fs::path& archive_path, const Router& router, const Opt
     check_unchanged();
     ::posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     std::vector<std::byte> buffer(kReadBlock);
+    std::uint64_t consumed = 0;
     ReadFn read = [&]() -> std::span<const std::byte> {
         for (;;) {
             ssize_t n = ::read(fd, buffer.data(), buffer.size());
             if (n >= 0) {
+                consumed += static_cast<std::uint64_t>(n);
+                if (options.on_read) {
+                    options.on_read(consumed);
+                }
                 return {buffer.data(), static_cast<std::size_t>(n)};
             }
             if (errno != EINTR) {

@@ -180,6 +180,12 @@ events = [json.loads(line) for line in err.splitlines() if line.startswith("{")]
 in_place = [e for e in events if e.get("phase") == "finished" and e.get("message") == "verified in place"]
 check(len(in_place) >= 2 and all(e["done"] == e["total"] > 0 for e in in_place),
       f"--progress json reports archives verified in place: {events}")
+unpacks = [e for e in events if e.get("event") == "unpack"]
+started = sorted(e["name"] for e in unpacks if e["phase"] == "started")
+finished = sorted(e["name"] for e in unpacks if e["phase"] == "finished")
+check(len(started) >= 2 and started == finished == sorted(e["name"] for e in in_place)
+      and all(e["done"] == e["total"] for e in unpacks if e["phase"] == "finished"),
+      f"--progress json reports each archive's unpacking: {unpacks}")
 # A file:// mirror's archives are verified and read where they lie, never copied.
 downloads = os.path.join(s, ".cudapkgs", "downloads")
 copied = os.listdir(downloads) if os.path.isdir(downloads) else []

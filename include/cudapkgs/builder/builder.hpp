@@ -26,7 +26,7 @@ struct BuildOptions {
     std::optional<std::filesystem::path> driver_lib_dir;
     /// Binary caches asked before building (docs/cache.md); none when its urls are empty.
     cache::SubstituterConfig substituters;
-    fetch::ProgressFn progress; ///< download progress
+    fetch::ProgressFn progress; ///< download and unpack progress (calls never overlap)
     /// One line per step ("building cudaPackages_13_0.cudnn"), for the CLI to print.
     std::function<void(const std::string&)> log;
 };
@@ -77,7 +77,8 @@ class Builder {
     void verify_local_archives(std::vector<Node>& nodes);
 
     store::Store* m_store;
-    std::mutex m_store_mutex; ///< the Store is used from several build threads
+    std::mutex m_store_mutex;    ///< the Store is used from several build threads
+    std::mutex m_progress_mutex; ///< so is the progress callback, one event at a time
     pkgset::Evaluator* m_evaluator;
     BuildOptions m_options;
 };

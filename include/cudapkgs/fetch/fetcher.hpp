@@ -27,8 +27,15 @@ enum class ProgressPhase {
     Failed,   ///< every URL failed; the error follows from fetch_all
 };
 
+/// What a progress event is about.
+enum class ProgressKind {
+    Fetch,  ///< a download (or a file:// archive verified in place)
+    Unpack, ///< `build` extracting an archive; done/total count its compressed bytes
+};
+
 /// One progress report. `url` is always redacted; `rate` is bytes per second of this attempt.
 struct ProgressEvent {
+    ProgressKind kind = ProgressKind::Fetch;
     ProgressPhase phase = ProgressPhase::Progress;
     std::string name; ///< the request's label (archive file name by default)
     std::string url;

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -23,8 +24,8 @@ enum class ProgressStyle {
 /// Throws Error{Usage} on anything else.
 ProgressStyle parse_progress_style(std::string_view text, std::FILE* stream);
 
-/// Renders events to a stream (stderr by default). Not thread-safe (fetch_all calls it from
-/// one thread).
+/// Renders events to a stream (stderr by default). Thread-safe: fetch_all reports from one
+/// thread, but `build -j` unpacks archives on several.
 class ProgressRenderer {
   public:
     explicit ProgressRenderer(ProgressStyle style, std::FILE* stream = stderr)
@@ -41,11 +42,13 @@ class ProgressRenderer {
     void render_bar(const ProgressEvent& event);
     void render_plain(const ProgressEvent& event);
     void render_json(const ProgressEvent& event);
+    void render_plain_unpack(const ProgressEvent& event, std::chrono::steady_clock::time_point now);
 
     ProgressStyle m_style;
     std::FILE* m_stream;
     std::map<std::string, std::chrono::steady_clock::time_point> m_last_line;
     bool m_bar_open = false;
+    std::mutex m_mutex;
 };
 
 /// `1.5 MiB`-style size.

@@ -68,6 +68,9 @@ struct Options {
     /// unpack_file(): the stamp the archive had when its hash was verified; an archive with
     /// another stamp when opened or after extraction fails with Error{Integrity}.
     std::optional<util::FileStamp> archive_stamp = {};
+    /// unpack_file(): called with the number of compressed bytes read so far, after each read
+    /// of the archive (about every MiB), e.g. for a progress display.
+    std::function<void(std::uint64_t)> on_read = {};
 };
 
 struct Result {
