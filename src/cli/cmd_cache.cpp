@@ -147,6 +147,9 @@ RunFn setup_cache(CLI::App& cmd, const GlobalOptions& global) {
     keygen->add_flag("--force", args->force, "Replace existing key files");
     CLI::App* push = add("push", "Upload store paths and their references to a binary cache");
     push->add_option("URL", args->url, "file:///DIR or http(s)://HOST/PATH (WebDAV)")->required();
+    push->footer("\nExamples:\n  cudapkgs cache push --key ci.secret file:///srv/cache ./result\n"
+                 "  cudapkgs cache push --key ci.secret https://cache.example.org/cuda "
+                 "cudaPackages_13_0.cudnn\n");
     push->add_option("PATH", args->paths,
                      "Store path, base name, out-link or ATTRPATH (its built outputs)")
         ->required();

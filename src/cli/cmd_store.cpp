@@ -212,12 +212,17 @@ RunFn setup_store(CLI::App& cmd, const GlobalOptions& global) {
         return add_subcommand_with_json(cmd, name, help, args->json);
     };
     CLI::App* verify = add("verify", "Recompute every content hash; exit 5 on any problem");
-    CLI::App* gc = add("gc", "Delete store paths no out-link or --keep path reaches");
+    CLI::App* gc =
+        add("gc", "Delete store paths no out-link or --keep path reaches, and downloaded archives");
+    gc->footer("\nExamples:\n  cudapkgs store gc --max-size 20G\n  cudapkgs store gc --dry-run "
+               "--json\n");
     gc->add_option("--max-size", args->max_size,
                    "Only delete (oldest first) until the store is this small, e.g. 10G");
     gc->add_option("--keep", args->keep, "Also keep this store path (repeatable)");
     gc->add_flag("--dry-run", args->dry_run, "Only print what would be deleted");
     CLI::App* info = add("path-info", "Show a store path's hash, size and references");
+    info->footer("\nExamples:\n  cudapkgs store path-info ./result --json\n  cudapkgs store "
+                 "path-info cudaPackages_13_0.cudnn\n");
     info->add_option("PATH", args->path,
                      "Store path, its base name, an out-link, or an ATTRPATH (its built outputs)")
         ->required();
