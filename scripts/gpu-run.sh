@@ -12,16 +12,11 @@ bin=$build/src/cudapkgs
 mirror=$build/tests/mirror-nvcc
 python3 tests/fixtures/make_mirror.py --out "$mirror" \
     --only cuda_cudart,cuda_cccl,cuda_crt,cuda_nvcc,libnvvm >/dev/null
-mkdir -p .git/info && { grep -qx '/.gpu/' .git/info/exclude 2>/dev/null || echo '/.gpu/' >>.git/info/exclude; }
-rm -rf .gpu && mkdir -p .gpu/lib .gpu/store .gpu/manifests/cuda
-strip -o .gpu/cudapkgs "$bin"
-ldd "$bin" | awk '$3 ~ /^\// {print $3}' |
-    grep -vE '/(libc|libm|libgcc_s|libstdc\+\+|libpthread|libdl|librt|libresolv)\.so' |
-    xargs -I{} cp -L {} .gpu/lib/
-cp "$mirror"/cuda/redist/redistrib_13.0.2.json .gpu/manifests/cuda/
-echo '{"sets": {"cudaPackages_13_0": {"cuda": "13.0.2"}}, "aliases": {"cudaPackages": "cudaPackages_13_0"}}' \
-    >.gpu/manifests/sets.json
-store=$(mktemp -d)/store
+. scripts/gpu-bundle.sh
+gpu_bundle "$bin" "$mirror"
+mkdir -p .gpu/store
+gpu_scratch
+store=$gpu_scratch_dir/store
 CUDAPKGS_ALLOW_UNFREE=1 "$bin" --manifests .gpu/manifests --mirror "file://$PWD/$mirror" \
     --store "$store" build --no-link -q pkgsForCudaArch.sm_90.cudaPackages_13_0.saxpy
 cp -a "$store"/*-saxpy-1.0.0 "$store"/*-cuda_cudart-13.0.96-lib .gpu/store/

@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <deque>
 #include <future>
 #include <set>
 
@@ -161,18 +162,24 @@ void Builder::build_node(Node& node, const std::vector<Node>& nodes) {
 
 void Builder::verify_local_archives(std::vector<Node>& nodes) {
     // Hashing is CPU-bound: one archive per job at a time.
-    std::vector<std::pair<std::size_t, std::future<std::optional<fetch::LocalArchive>>>> running;
+    struct Verifying {
+        std::size_t node;
+        std::string url;
+        std::future<std::optional<fetch::LocalArchive>> result;
+    };
+    std::deque<Verifying> running;
     auto collect = [&](std::size_t keep) {
         while (running.size() > keep) {
-            Node& node = nodes[running.front().first];
-            node.local = running.front().second.get();
-            running.erase(running.begin());
+            Verifying done = std::move(running.front());
+            running.pop_front();
+            Node& node = nodes[done.node];
+            node.local = done.result.get();
             if (node.local && m_options.progress) {
                 // Reported like a finished download, so progress consumers see every archive.
                 fetch::ProgressEvent event;
                 event.phase = fetch::ProgressPhase::Finished;
                 event.name = node.local->path.filename().string();
-                event.url = fetch::redact_url(urls_for(*node.target.package).front());
+                event.url = fetch::redact_url(done.url);
                 event.done = event.total = node.target.package->src->size;
                 event.message = "verified in place";
                 m_options.progress(event);
@@ -189,9 +196,10 @@ void Builder::verify_local_archives(std::vector<Node>& nodes) {
             continue;
         }
         collect(static_cast<std::size_t>(m_options.jobs) - 1);
-        running.emplace_back(i, std::async(std::launch::async, [url = urls.front(), &pkg] {
-                                 return fetch::verify_in_place(url, pkg.src->size, pkg.src->sha256);
-                             }));
+        const std::string& url = urls.front();
+        running.push_back({i, url, std::async(std::launch::async, [url, &pkg] {
+                               return fetch::verify_in_place(url, pkg.src->size, pkg.src->sha256);
+                           })});
     }
     collect(0);
 }

@@ -71,12 +71,7 @@ int run_push(const GlobalOptions& g, const CacheArgs& a, bool json) {
         options.keys.push_back(cache::load_secret_key(file));
     }
     auto s = open_store_of(g);
-    std::vector<store::StorePath> roots;
-    for (const auto& p : a.paths) {
-        for (auto& path : store_paths_of_argument(g, s, p)) {
-            roots.push_back(std::move(path));
-        }
-    }
+    const std::vector<store::StorePath> roots = store_paths_of_arguments(g, s, a.paths);
     auto transport = cache::open_transport(a.url, fetch_options_of(g));
     auto result = cache::push(s, *transport, roots, options);
     nlohmann::json uploaded = nlohmann::json::array();

@@ -155,7 +155,7 @@ int run_gc(const GlobalOptions& g, const StoreArgs& a, bool json) {
 
 int run_path_info(const GlobalOptions& g, const StoreArgs& a, bool json) {
     auto s = open_store(g);
-    const auto paths = store_paths_of_argument(g, *s, a.path);
+    const auto paths = store_paths_of_arguments(g, *s, {a.path});
     if (json) {
         // One object for a path; an array (one object per built output) for an ATTRPATH.
         if (!is_attrpath_argument(a.path)) {

@@ -195,14 +195,12 @@ bool is_attrpath_argument(const std::string& argument) {
     return argument.find('/') == std::string::npos && !store::StorePath::find_parse(argument);
 }
 
-std::vector<store::StorePath> store_paths_of_argument(const GlobalOptions& global,
-                                                      store::Store& store,
-                                                      const std::string& argument) {
-    if (!is_attrpath_argument(argument)) {
-        return {store.parse_path_argument(argument)};
-    }
-    auto ctx = make_eval_context(global);
-    auto resolved = ctx.evaluator->resolve_package(argument);
+namespace {
+
+/// The outputs of the package `attrpath` names that are in `store`, `out` first.
+std::vector<store::StorePath> built_outputs(EvalContext& ctx, store::Store& store,
+                                            const std::string& attrpath) {
+    auto resolved = ctx.evaluator->resolve_package(attrpath);
     auto paths = ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath);
     std::vector<store::StorePath> out;
     auto add = [&](const std::string& path) {
@@ -224,6 +222,28 @@ std::vector<store::StorePath> store_paths_of_argument(const GlobalOptions& globa
                                                          resolved.attrpath, store.root().string()));
         error.add_note(fmt::format("run 'cudapkgs build {}' first", resolved.attrpath));
         throw error;
+    }
+    return out;
+}
+
+} // namespace
+
+std::vector<store::StorePath> store_paths_of_arguments(const GlobalOptions& global,
+                                                       store::Store& store,
+                                                       const std::vector<std::string>& arguments) {
+    std::optional<EvalContext> ctx; // loaded for the first ATTRPATH only
+    std::vector<store::StorePath> out;
+    for (const auto& argument : arguments) {
+        if (!is_attrpath_argument(argument)) {
+            out.push_back(store.parse_path_argument(argument));
+            continue;
+        }
+        if (!ctx) {
+            ctx.emplace(make_eval_context(global));
+        }
+        for (auto& p : built_outputs(*ctx, store, argument)) {
+            out.push_back(std::move(p));
+        }
     }
     return out;
 }

@@ -57,15 +57,17 @@ const std::optional<toolchain::HostCompiler>& detected_host_compiler();
 /// Loads manifests, config and the evaluator.
 EvalContext make_eval_context(const GlobalOptions& global);
 
-/// The store paths a command-line argument names: a path inside the store (an out-link is
-/// followed), a store path's base name, or an ATTRPATH such as `cudaPackages_12_8.cudnn` —
-/// then every output of it that is in `store`, `out` first. Throws Error{InvalidInput} for a
-/// path outside the store, an unknown attribute, or a package none of whose outputs is built
-/// (the note says which `cudapkgs build` makes them).
-/// True when store_paths_of_argument() reads `argument` as an ATTRPATH.
+/// True when store_paths_of_arguments() reads `argument` as an ATTRPATH.
 bool is_attrpath_argument(const std::string& argument);
-std::vector<store::StorePath> store_paths_of_argument(const GlobalOptions& global,
-                                                      store::Store& store,
-                                                      const std::string& argument);
+
+/// The store paths command-line arguments name, in order: a path inside the store (an out-link
+/// is followed), a store path's base name, or an ATTRPATH such as `cudaPackages_12_8.cudnn` —
+/// then every output of it that is in `store`, `out` first (the packages are evaluated once,
+/// whatever the number of ATTRPATHs). Throws Error{InvalidInput} for a path outside the store,
+/// an unknown attribute, or a package none of whose outputs is built (the note says which
+/// `cudapkgs build` makes them).
+std::vector<store::StorePath> store_paths_of_arguments(const GlobalOptions& global,
+                                                       store::Store& store,
+                                                       const std::vector<std::string>& arguments);
 
 } // namespace cudapkgs::cli

@@ -274,9 +274,8 @@ KnownDigests with_parallel_digests(const std::filesystem::path& root, const Know
             continue;
         }
         std::string rel = it->path().lexically_relative(root).generic_string();
-        auto known_it = out.find(rel);
-        if (known_it != out.end() && util::stamp_of_path(it->path()) == known_it->second.stamp) {
-            continue;
+        if (out.count(rel) != 0) {
+            continue; // the walker checks its stamp (and reads the file itself if it moved)
         }
         const auto size = it->file_size(ec);
         total += size;

@@ -12,6 +12,7 @@ import sys
 import tempfile
 
 import harness
+import mirror_server
 
 PACKAGES = ["cuda_cccl", "cuda_crt", "cuda_cudart"]
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -87,3 +88,15 @@ class World:
 
     def cleanup(self):
         shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def serve(self, scenario):
+        """Serves the mirror over HTTP on 127.0.0.1, runs scenario(world, server, url), then
+        stops the server, removes the directories and reports the checks (harness.finish)."""
+        server, port = mirror_server.start(self.root)
+        try:
+            scenario(self, server, f"http://127.0.0.1:{port}")
+        finally:
+            server.shutdown()
+            server.server_close()
+            self.cleanup()
+        harness.finish()

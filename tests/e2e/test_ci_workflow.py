@@ -13,7 +13,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ci_fixture  # noqa: E402
 import harness  # noqa: E402
-import mirror_server  # noqa: E402
 from harness import check  # noqa: E402
 
 # cuda_nvcc on 13.0 needs cuda_crt and libnvvm; cuda_cudart's headers need cuda_cccl.
@@ -40,15 +39,7 @@ def main():
     ok, why = has_command("build")
     if not ok:
         ci_fixture.skip(f"'cudapkgs build' is not available in {harness.BIN} yet: {why}")
-    world = ci_fixture.World(PACKAGES, "mirror-ci-nvcc")
-    server, port = mirror_server.start(world.root)
-    try:
-        scenario(world, server, f"http://127.0.0.1:{port}")
-    finally:
-        server.shutdown()
-        server.server_close()
-        world.cleanup()
-    harness.finish()
+    ci_fixture.World(PACKAGES, "mirror-ci-nvcc").serve(scenario)
 
 
 def scenario(world, server, url):

@@ -12,7 +12,6 @@ import sys
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import ci_fixture  # noqa: E402
 import harness  # noqa: E402
-import mirror_server  # noqa: E402
 import test_store_cli  # noqa: E402
 from harness import check, run  # noqa: E402
 
@@ -36,15 +35,7 @@ def main():
     world = ci_fixture.World()
     with open(os.path.join(world.root, "cuda", "redist", "index.html"), "w") as f:
         f.write("<html></html>\n")
-    server, port = mirror_server.start(world.root)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        scenario(world, server, url)
-    finally:
-        server.shutdown()
-        server.server_close()
-        world.cleanup()
-    harness.finish()
+    world.serve(scenario)
 
 
 def scenario(world, server, url):
