@@ -5,13 +5,37 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
+#include <thread>
 
 namespace cudapkgs::store::detail {
 
 namespace {
 constexpr int kBusyTimeoutMs = 10 * 60 * 1000; // builders may hold the write lock briefly only
+
+/// SQLite answers SQLITE_BUSY without calling the busy handler where waiting could deadlock:
+/// an autocommit statement whose read snapshot went stale before it could write
+/// (SQLITE_BUSY_SNAPSHOT), two connections switching a new database to WAL at once. Such a
+/// statement is simply run again, after a short sleep, for as long as the busy timeout.
+class BusyRetry {
+  public:
+    bool again(int rc) {
+        if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() - m_start >
+                                              std::chrono::milliseconds(kBusyTimeoutMs)) {
+            return false;
+        }
+        std::this_thread::sleep_for(m_delay);
+        m_delay = std::min(m_delay * 2, std::chrono::milliseconds(50));
+        return true;
+    }
+
+  private:
+    std::chrono::steady_clock::time_point m_start = std::chrono::steady_clock::now();
+    std::chrono::milliseconds m_delay{1};
+};
 
 /// A full file system is the user's to fix (exit 6, like a full disk while unpacking), not an
 /// internal error; nothing was registered because the transaction did not commit.
@@ -54,7 +78,14 @@ void Database::fail_sqlite(std::string_view what) const {
 void Database::exec(std::string_view sql) {
     std::string text(sql);
     char* err = nullptr;
-    if (sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
+    BusyRetry retry;
+    int rc = SQLITE_OK;
+    while ((rc = sqlite3_exec(m_db, text.c_str(), nullptr, nullptr, &err)) != SQLITE_OK &&
+           retry.again(rc)) {
+        sqlite3_free(err);
+        err = nullptr;
+    }
+    if (rc != SQLITE_OK) {
         std::string msg = err ? err : "unknown error";
         sqlite3_free(err);
         fail_database(m_db, m_path, msg);
@@ -95,8 +126,16 @@ Statement& Statement::bind_null(int index) {
 }
 
 bool Statement::step() {
+    BusyRetry retry;
     int rc = sqlite3_step(m_stmt);
+    // Only before the first row and outside an explicit transaction (which must restart as a
+    // whole) is running the statement again the same as waiting.
+    while (!m_started && sqlite3_get_autocommit(m_db.handle()) != 0 && retry.again(rc)) {
+        sqlite3_reset(m_stmt);
+        rc = sqlite3_step(m_stmt);
+    }
     if (rc == SQLITE_ROW) {
+        m_started = true;
         return true;
     }
     if (rc == SQLITE_DONE) {
@@ -112,6 +151,7 @@ void Statement::run() {
 }
 
 void Statement::reset() {
+    m_started = false;
     sqlite3_reset(m_stmt);
     sqlite3_clear_bindings(m_stmt);
 }

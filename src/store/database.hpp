@@ -39,6 +39,7 @@ class Statement {
   private:
     Database& m_db;
     sqlite3_stmt* m_stmt = nullptr;
+    bool m_started = false; ///< a row was returned since the last reset
 };
 
 /// An open database with WAL journaling, a busy timeout and foreign keys on.

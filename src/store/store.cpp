@@ -103,8 +103,13 @@ Store::Store(fs::path root, StoreOptions options) : m_options(std::move(options)
         make_dirs(meta_dir() / sub);
     }
     m_gc_lock = FileLock::acquire(meta_dir() / "gc.lock", FileLock::Mode::Shared);
-    m_db = std::make_unique<detail::Database>(meta_dir() / "db.sqlite");
-    init_schema();
+    {
+        // One process at a time creates the database, switches it to WAL and writes the
+        // schema (processes starting together on a new store would otherwise race there).
+        auto init = FileLock::acquire(meta_dir() / "db.lock", FileLock::Mode::Exclusive);
+        m_db = std::make_unique<detail::Database>(meta_dir() / "db.sqlite");
+        init_schema();
+    }
     cleanup();
 }
 

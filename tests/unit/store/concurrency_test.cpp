@@ -174,3 +174,25 @@ TEST_CASE("SIGKILL at random moments during commits never leaves a half-valid pa
         check_consistent(root);
     }
 }
+
+TEST_CASE("eight processes opening a new store at once all succeed", "[store]") {
+    // The first open creates the database, switches it to WAL and writes the schema; done by
+    // several processes at the same moment this must not fail with "database is locked".
+    cudapkgs::util::ScopedTempDir tmp;
+    int failures = 0;
+    for (int round = 0; round < 15; ++round) {
+        const fs::path root = tmp.path() / ("s" + std::to_string(round));
+        std::vector<pid_t> pids;
+        for (int i = 0; i < 8; ++i) {
+            pids.push_back(spawn([&] {
+                Store store(root);
+                return store.list().empty() ? 0 : 1;
+            }));
+        }
+        for (pid_t pid : pids) {
+            int status = wait_status(pid);
+            failures += WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : 1;
+        }
+    }
+    CHECK(failures == 0);
+}
