@@ -4,7 +4,10 @@
 #include <cudapkgs/builder/builder.hpp>
 #include <cudapkgs/fetch/url.hpp>
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/interrupt.hpp>
+#include <cudapkgs/util/os_error.hpp>
 
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -27,6 +30,7 @@ struct Builder::Node {
     bool valid = false;            ///< already in the store
     bool done = false;
     bool failed = false;
+    bool blocked = false; ///< failed only because a dependency did
     std::optional<Error> error;
     Built result;
     std::optional<fetch::LocalArchive> local; ///< a file:// mirror's archive, read in place
@@ -260,16 +264,8 @@ std::vector<Built> Builder::build(const std::vector<Target>& targets) {
     }
     schedule(nodes);
 
-    std::optional<Error> first_error;
+    throw_failures(nodes);
     std::vector<Built> built;
-    for (auto& node : nodes) {
-        if (node.failed && !first_error) {
-            first_error = node.error;
-        }
-    }
-    if (first_error) {
-        throw *first_error;
-    }
     for (const auto& t : targets) {
         for (const auto& node : nodes) {
             if (node.target.set == t.set && node.target.package == t.package) {
@@ -278,6 +274,35 @@ std::vector<Built> Builder::build(const std::vector<Target>& targets) {
         }
     }
     return built;
+}
+
+void Builder::throw_failures(const std::vector<Node>& nodes) {
+    // Every failure is reported (build --keep-going), each in its own block; a package that was
+    // not built only because a dependency failed is named in a note, not as a failure.
+    std::vector<Error> failures;
+    std::vector<std::string> blocked;
+    for (const auto& node : nodes) {
+        if (node.failed && node.blocked) {
+            blocked.push_back(node.target.attrpath);
+        } else if (node.failed && node.error) {
+            failures.push_back(*node.error);
+        }
+    }
+    if (failures.empty()) {
+        return;
+    }
+    if (failures.size() == 1) {
+        if (!blocked.empty()) {
+            failures.front().add_note("not built because of it: " + fmt::format("{}", fmt::join(blocked, ", ")));
+        }
+        throw failures.front();
+    }
+    ErrorList list(fmt::format("{} packages failed to build", failures.size()), std::move(failures));
+    if (!blocked.empty()) {
+        list.add_note("not built because a dependency failed: " +
+                      fmt::format("{}", fmt::join(blocked, ", ")));
+    }
+    throw list;
 }
 
 void Builder::schedule(std::vector<Node>& nodes) {
@@ -306,12 +331,15 @@ void Builder::schedule(std::vector<Node>& nodes) {
         for (auto& n : nodes) {
             if (!n.done && !n.failed && blocked(n)) {
                 n.failed = true;
+                n.blocked = true;
                 n.error = Error(ErrorKind::BuildFailed,
                                 fmt::format("{}: a dependency failed to build", n.target.attrpath));
             }
         }
-        for (std::size_t i = 0; i < nodes.size() && running.size() < std::size_t(m_options.jobs);
-             ++i) {
+        // After SIGINT/SIGTERM nothing new starts; the running builds stop at their safe points.
+        const bool stopping = util::interrupt_requested();
+        for (std::size_t i = 0;
+             !stopping && i < nodes.size() && running.size() < std::size_t(m_options.jobs); ++i) {
             if (ready(nodes[i]) && started.insert(i).second) {
                 if (m_options.log) {
                     m_options.log(fmt::format("building {}", nodes[i].target.attrpath));
@@ -322,6 +350,7 @@ void Builder::schedule(std::vector<Node>& nodes) {
             }
         }
         if (running.empty()) {
+            util::check_interrupt();
             break;
         }
         for (auto it = running.begin(); it != running.end();) {
@@ -335,6 +364,11 @@ void Builder::schedule(std::vector<Node>& nodes) {
                     it->future.get();
                 } catch (const Error&) {
                     throw;
+                } catch (const std::filesystem::filesystem_error& e) {
+                    // An operating-system error on a path: the environment's, not a bug.
+                    Error error = util::os_error(e.code().value(), "write", e.path1());
+                    error.add_note(fmt::format("while building {}: {}", n.target.attrpath, e.what()));
+                    throw error;
                 } catch (const std::exception& e) {
                     throw Error(ErrorKind::Internal,
                                 fmt::format("building {}: {}", n.target.attrpath, e.what()));
@@ -343,7 +377,7 @@ void Builder::schedule(std::vector<Node>& nodes) {
             } catch (const Error& e) {
                 n.failed = true;
                 n.error = e;
-                if (!m_options.keep_going) {
+                if (!m_options.keep_going || e.kind() == ErrorKind::Interrupted) {
                     for (auto& r : running) {
                         if (&r != &*it) {
                             r.future.wait();

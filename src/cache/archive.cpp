@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/cache/archive.hpp>
+#include <cudapkgs/util/interrupt.hpp>
+#include <cudapkgs/util/os_error.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
 
@@ -134,7 +136,7 @@ class TarWriter {
     void copy_data(const fs::path& abs, std::uint64_t size) {
         Fd fd(::open(abs.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
         if (fd.fd < 0) {
-            fail(ErrorKind::Internal, "cannot open {}: {}", abs.string(), std::strerror(errno));
+            util::fail_os(errno, "open", abs);
         }
         ::posix_fadvise(fd.fd, 0, 0, POSIX_FADV_SEQUENTIAL);
         m_buffer.resize(kChunk);
@@ -145,7 +147,7 @@ class TarWriter {
                 continue;
             }
             if (n < 0) {
-                fail(ErrorKind::Internal, "cannot read {}: {}", abs.string(), std::strerror(errno));
+                util::fail_os(errno, "read", abs);
             }
             if (n == 0) {
                 break;
@@ -186,7 +188,7 @@ class TarWriter {
 struct stat lstat_or_fail(const fs::path& p) {
     struct stat st {};
     if (::lstat(p.c_str(), &st) != 0) {
-        fail(ErrorKind::Internal, "cannot stat {}: {}", p.string(), std::strerror(errno));
+        util::fail_os(errno, "stat", p);
     }
     return st;
 }
@@ -199,10 +201,11 @@ void add_children(TarWriter& tar, const fs::path& dir, const std::string& prefix
         names.push_back(it->path().filename().native());
     }
     if (ec) {
-        fail(ErrorKind::Internal, "cannot list {}: {}", dir.string(), ec.message());
+        util::fail_os(ec, "list", dir);
     }
     std::sort(names.begin(), names.end());
     for (const auto& name : names) {
+        util::check_interrupt();
         fs::path abs = dir / name;
         std::string rel = prefix.empty() ? name : prefix + "/" + name;
         struct stat st = lstat_or_fail(abs);
@@ -224,7 +227,7 @@ ArchiveResult write_archive(const fs::path& root, const fs::path& dest,
     }
     Fd out(::open(dest.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
     if (out.fd < 0) {
-        fail(ErrorKind::Internal, "cannot create {}: {}", dest.string(), std::strerror(errno));
+        util::fail_os(errno, "create", dest);
     }
     Sink sink;
     sink.fd = out.fd;
@@ -235,7 +238,7 @@ ArchiveResult write_archive(const fs::path& root, const fs::path& dest,
         result.content_size = tar.finish();
     }
     if (::fsync(out.fd) != 0) {
-        fail(ErrorKind::Internal, "cannot fsync {}: {}", dest.string(), std::strerror(errno));
+        util::fail_os(errno, "fsync", dest);
     }
     result.sha256 = sink.sha.finish_hex();
     result.size = sink.size;

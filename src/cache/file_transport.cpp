@@ -3,6 +3,7 @@
 #include "transports.hpp"
 
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/os_error.hpp>
 #include <cudapkgs/util/file.hpp>
 
 #include <cerrno>
@@ -63,8 +64,7 @@ bool FileTransport::put_file(const std::string& rel, const fs::path& local) {
     std::error_code ec;
     fs::create_directories(dest.parent_path(), ec);
     if (ec) {
-        fail(ErrorKind::Internal, "cannot create {}: {}", dest.parent_path().string(),
-             ec.message());
+        util::fail_os(ec, "create", dest.parent_path());
     }
     fs::path tmp =
         dest.parent_path() / (".tmp-" + random_suffix() + "-" + dest.filename().string());
@@ -79,8 +79,9 @@ bool FileTransport::put_file(const std::string& rel, const fs::path& local) {
         }
     }
     if (ec) {
-        fs::remove(tmp, ec);
-        fail(ErrorKind::Internal, "cannot write {}: {}", tmp.string(), ec.message());
+        std::error_code ignored;
+        fs::remove(tmp, ignored);
+        util::fail_os(ec, "write", tmp);
     }
     fs::permissions(tmp,
                     fs::perms::owner_read | fs::perms::owner_write | fs::perms::group_read |
@@ -95,7 +96,7 @@ bool FileTransport::put_file(const std::string& rel, const fs::path& local) {
         return false;
     }
     if (rc != 0) {
-        fail(ErrorKind::Internal, "cannot create {}: {}", dest.string(), std::strerror(saved));
+        util::fail_os(saved, "create", dest);
     }
     fsync_dir(dest.parent_path());
     return true;

@@ -68,7 +68,15 @@ RunFn setup_build(CLI::App& cmd, const GlobalOptions& global) {
         if (args->dry_run) {
             return print_plan(session, *args, global.json);
         }
-        auto built = session.builder->build(session.targets(args->attrpaths));
+        std::vector<builder::Built> built;
+        try {
+            built = session.builder->build(session.targets(args->attrpaths));
+        } catch (const Error& e) {
+            if (global.json && args->keep_going) {
+                print_json(errors_json(e)); // every failure, one entry each (docs/json.md)
+            }
+            throw;
+        }
         nlohmann::json out = nlohmann::json::array();
         for (std::size_t i = 0; i < built.size(); ++i) {
             const auto& b = built[i];

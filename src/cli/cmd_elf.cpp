@@ -123,6 +123,9 @@ RunFn setup_elf(CLI::App& cmd, const GlobalOptions& global) {
             nlohmann::json all = nlohmann::json::array();
             for (const auto& f : *files) {
                 auto info = elf::load_elf_info(f);
+                if (info.elf_class == elf::ElfClass::NotElf) {
+                    fail(ErrorKind::Integrity, "{}: not an ELF file", f);
+                }
                 global.json ? all.push_back(info_json(info)) : print_info_text(info);
             }
             if (global.json) {

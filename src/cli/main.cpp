@@ -3,6 +3,7 @@
 #include "commands.hpp"
 
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/interrupt.hpp>
 
 #include <climits>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -33,8 +34,9 @@ std::string epilog() {
         }
     }
     text += "\nExit codes: 0 ok, 1 internal error, 2 usage, 3 bad input or evaluation error,\n"
-            "4 fetch/network, 5 integrity, 6 build step failed, 77 test skipped, 130 "
-            "interrupted.\nSee docs/commands/ for each command.\n";
+            "4 fetch/network, 5 integrity, 6 build step failed, 7 environment (permissions,\n"
+            "read-only or missing directory), 77 test skipped, 130 interrupted (143 SIGTERM).\n"
+            "See docs/commands/ for each command.\n";
     return text;
 }
 
@@ -133,11 +135,21 @@ int run_cli(int argc, char** argv) {
 
 int main(int argc, char** argv) {
     using namespace cudapkgs;
+    util::install_interrupt_handlers();
     try {
-        return cli::run_cli(argc, argv);
+        int rc = cli::run_cli(argc, argv);
+        if (util::interrupt_requested()) {
+            // The command finished before reaching a safe point: still report the interrupt.
+            std::cerr << "cudapkgs: interrupted\n";
+            return util::interrupt_exit_code();
+        }
+        return rc;
     } catch (const Error& e) {
         std::fflush(stdout);
         std::cerr << render_error(e, cli::stderr_wants_color());
+        if (e.kind() == ErrorKind::Interrupted || util::interrupt_requested()) {
+            return util::interrupt_exit_code();
+        }
         return exit_code(e.kind());
     } catch (const std::bad_alloc&) {
         std::cerr << "cudapkgs: error: out of memory\n";

@@ -139,7 +139,14 @@ std::vector<fs::path> collect_elf_files(const std::vector<fs::path>& inputs) {
             fail(ErrorKind::InvalidInput, "{}: no such file or directory", input.string());
         }
         if (!fs::is_directory(st)) {
-            consider(input);
+            // A file named on the command line must be ELF (as readelf and patchelf insist);
+            // only a directory walk skips other files silently.
+            if (auto cls = classify_file(input); cls != ElfClass::Elf64LittleEndian) {
+                fail(ErrorKind::Integrity, "{}: {}", input.string(),
+                     cls == ElfClass::NotElf ? std::string("not an ELF file")
+                                             : "unsupported ELF class " + std::string(to_string(cls)));
+            }
+            out.push_back(input);
             continue;
         }
         std::vector<fs::path> found;

@@ -117,7 +117,7 @@ void ElfFile::parse_header() {
         auto n = static_cast<std::size_t>(std::min<std::uint64_t>(m_source->size(), EI_NIDENT));
         m_source->read(0, ident, n, "identification");
         if (n < SELFMAG || std::memcmp(ident, ELFMAG, SELFMAG) != 0) {
-            fail(ErrorKind::InvalidInput, "{}: not an ELF file", m_source->name());
+            fail(ErrorKind::Integrity, "{}: not an ELF file", m_source->name());
         }
         malformed(fmt::format("truncated ELF header ({} bytes, need {})", m_source->size(),
                               sizeof(Elf64_Ehdr)));
@@ -126,7 +126,7 @@ void ElfFile::parse_header() {
     auto cls =
         classify_ident(std::string_view(reinterpret_cast<const char*>(m_ehdr.e_ident), EI_NIDENT));
     if (std::memcmp(m_ehdr.e_ident, ELFMAG, SELFMAG) != 0) {
-        fail(ErrorKind::InvalidInput, "{}: not an ELF file", m_source->name());
+        fail(ErrorKind::Integrity, "{}: not an ELF file", m_source->name());
     }
     if (cls == ElfClass::NotElf) {
         malformed("invalid class or data encoding in the identification bytes");

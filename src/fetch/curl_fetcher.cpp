@@ -3,6 +3,8 @@
 // What happens after each attempt lives in transfer.cpp.
 #include "curl_fetcher.hpp"
 
+#include <cudapkgs/util/interrupt.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -278,6 +280,8 @@ std::vector<Result> CurlFetcher::fetch_all(std::vector<Request> requests) {
     int jobs = std::max(1, m_options.jobs);
     int active = 0;
     for (;;) {
+        // A safe point: the handles are removed by the guard, `.part` files stay for a resume.
+        util::check_interrupt();
         auto now = Clock::now();
         auto wake = now + kMaxPollWait;
         bool pending = false;

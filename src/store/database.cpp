@@ -2,6 +2,7 @@
 #include "database.hpp"
 
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/os_error.hpp>
 
 #include <sqlite3.h>
 
@@ -43,6 +44,14 @@ class BusyRetry {
     const bool full = sqlite3_errcode(db) == SQLITE_FULL || sqlite3_system_errno(db) == ENOSPC ||
                       sqlite3_system_errno(db) == EDQUOT;
     if (!full) {
+        const int err = sqlite3_system_errno(db);
+        const int code = sqlite3_errcode(db);
+        if (code == SQLITE_READONLY || code == SQLITE_CANTOPEN || code == SQLITE_PERM ||
+            util::os_error_kind(err) == ErrorKind::Environment) {
+            Error error = util::os_error(err != 0 ? err : EACCES, "write the store database", path);
+            error.add_note(fmt::format("SQLite said: {}", msg));
+            throw error;
+        }
         fail(ErrorKind::Internal, "store database {}: {}", path.string(), msg);
     }
     Error error(ErrorKind::BuildFailed, fmt::format("store database {}: {}: {}", path.string(), msg,
@@ -59,8 +68,15 @@ Database::Database(const std::filesystem::path& path) : m_path(path) {
                         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
         std::string msg = m_db ? sqlite3_errmsg(m_db) : sqlite3_errstr(rc);
+        const int err = m_db ? sqlite3_system_errno(m_db) : 0;
         sqlite3_close(m_db);
         m_db = nullptr;
+        if (rc == SQLITE_CANTOPEN || rc == SQLITE_READONLY || rc == SQLITE_PERM ||
+            util::os_error_kind(err) == ErrorKind::Environment) {
+            Error error = util::os_error(err != 0 ? err : EACCES, "open the store database", path);
+            error.add_note(fmt::format("SQLite said: {}", msg));
+            throw error;
+        }
         fail(ErrorKind::Internal, "cannot open the store database {}: {}", path.string(), msg);
     }
     sqlite3_busy_timeout(m_db, kBusyTimeoutMs);

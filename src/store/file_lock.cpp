@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/store/file_lock.hpp>
+#include <cudapkgs/util/interrupt.hpp>
+#include <cudapkgs/util/os_error.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <cerrno>
@@ -15,8 +17,7 @@ namespace {
 int open_lock_file(const std::filesystem::path& path) {
     int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0644);
     if (fd < 0) {
-        fail(ErrorKind::Internal, "cannot open lock file {}: {}", path.string(),
-             std::strerror(errno));
+        util::fail_os(errno, "open the lock file", path);
     }
     return fd;
 }
@@ -39,10 +40,14 @@ bool try_lock_fd(int fd, FileLock::Mode mode) noexcept {
 FileLock FileLock::acquire(const std::filesystem::path& path, Mode mode) {
     int fd = open_lock_file(path);
     while (::flock(fd, flock_op(mode)) != 0) {
+        if (errno == EINTR && util::interrupt_requested()) {
+            ::close(fd); // waiting for another process's lock: stop here
+            util::check_interrupt();
+        }
         if (errno != EINTR) {
             int saved = errno;
             ::close(fd);
-            fail(ErrorKind::Internal, "cannot lock {}: {}", path.string(), std::strerror(saved));
+            util::fail_os(saved, "lock", path);
         }
     }
     return FileLock(fd);

@@ -2,6 +2,7 @@
 #include "fs_ops.hpp"
 
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/os_error.hpp>
 
 #include <cerrno>
 #include <cstring>
@@ -32,7 +33,7 @@ void remove_tree(const fs::path& path) {
     }
     fs::remove_all(path, ec);
     if (ec) {
-        fail(ErrorKind::Internal, "cannot remove {}: {}", path.string(), ec.message());
+        util::fail_os(ec, "remove", path);
     }
 }
 
@@ -43,7 +44,7 @@ void fsync_path(const fs::path& path) {
         if (fd >= 0) {
             ::close(fd);
         }
-        fail(ErrorKind::Internal, "cannot fsync {}: {}", path.string(), std::strerror(saved));
+        util::fail_os(saved, "fsync", path);
     }
     ::close(fd);
 }

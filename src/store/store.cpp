@@ -4,6 +4,7 @@
 #include "fs_ops.hpp"
 
 #include <cudapkgs/store/store.hpp>
+#include <cudapkgs/util/os_error.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <spdlog/spdlog.h>
@@ -45,9 +46,7 @@ void make_dirs(const fs::path& dir) {
     std::error_code ec;
     fs::create_directories(dir, ec);
     if (ec) {
-        const bool full = ec == std::errc::no_space_on_device;
-        fail(full ? ErrorKind::BuildFailed : ErrorKind::Internal,
-             "cannot create the store directory {}: {}", dir.string(), ec.message());
+        util::fail_os(ec, "create the store directory", dir);
     }
 }
 
@@ -195,8 +194,7 @@ BuildDir Store::make_build_dir() {
             if (errno == EEXIST) {
                 continue;
             }
-            fail(ErrorKind::Internal, "cannot create a build directory {}: {}", dir.string(),
-                 std::strerror(errno));
+            util::fail_os(errno, "create a build directory", dir);
         }
         auto lock = FileLock::try_lock_directory(dir);
         if (!lock) {

@@ -4,6 +4,7 @@
 #include "fs_ops.hpp"
 
 #include <cudapkgs/store/store.hpp>
+#include <cudapkgs/util/os_error.hpp>
 #include <cudapkgs/store/tree_hash.hpp>
 #include <cudapkgs/util/error.hpp>
 
@@ -68,8 +69,7 @@ void rename_into_place(const fs::path& from, const fs::path& to) {
         ::chmod(from.c_str(), 0755);
     }
     if (::rename(from.c_str(), to.c_str()) != 0) {
-        fail(ErrorKind::Internal, "cannot move {} to {}: {}", from.string(), to.string(),
-             std::strerror(errno));
+        util::fail_os(errno, fmt::format("move {} to", from.string()), to);
     }
     if (is_dir) {
         ::chmod(to.c_str(), 0555);

@@ -2,6 +2,7 @@
 #include "output_file.hpp"
 
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/os_error.hpp>
 
 #include <algorithm>
 #include <cerrno>
@@ -16,10 +17,9 @@ namespace {
 constexpr std::size_t kBufferSize = std::size_t{1} << 20;
 
 [[noreturn]] void io_error(const char* what, const std::filesystem::path& path) {
-    // A full disk fails the build step (exit 6); anything else here is unexpected.
-    const bool full = errno == ENOSPC || errno == EDQUOT;
-    fail(full ? ErrorKind::BuildFailed : ErrorKind::Internal, "cannot {} {}: {}", what,
-         path.string(), std::strerror(errno));
+    // A full disk fails the build step (exit 6), a permission or read-only file system is the
+    // environment's (exit 7); anything else here is unexpected.
+    util::fail_os(errno, what, path);
 }
 } // namespace
 

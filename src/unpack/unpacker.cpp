@@ -6,6 +6,8 @@
 
 #include <cudapkgs/unpack/unpacker.hpp>
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/interrupt.hpp>
+#include <cudapkgs/util/os_error.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>
@@ -210,8 +212,7 @@ void Extractor::ensure_parents(const Entry& entry, const fs::path& dest, const f
         if (::mkdir(dir.c_str(), 0755) != 0) {
             struct stat st {};
             if (errno != EEXIST || ::lstat(dir.c_str(), &st) != 0) {
-                fail(ErrorKind::Internal, "cannot create {}: {}", dir.string(),
-                     std::strerror(errno));
+                util::fail_os(errno, "create", dir);
             }
             if (!S_ISDIR(st.st_mode)) { // never write through a symlink the archive made
                 unsafe(entry.archive_path,
@@ -242,6 +243,7 @@ void Extractor::write_file(const Entry& entry, const fs::path& dest) {
     la_int64_t offset = 0;
     int rc = ARCHIVE_OK;
     while ((rc = archive_read_data_block(m_archive, &block, &size, &offset)) == ARCHIVE_OK) {
+        util::check_interrupt(); // a safe point: the build directory is removed on the way up
         m_result.bytes += size;
         if (m_result.bytes > m_options.max_unpacked_bytes) {
             unsafe(entry.archive_path, fmt::format("the archive unpacks to more than {} bytes",
@@ -265,8 +267,7 @@ void Extractor::write_link(const Entry& entry, const fs::path& dest, const fs::p
     }
     detail::replace_with(dest, [&](const std::string& why) { unsafe(entry.archive_path, why); });
     if (::symlink(entry.link_target.c_str(), dest.c_str()) != 0) {
-        fail(ErrorKind::Internal, "cannot create the symlink {}: {}", dest.string(),
-             std::strerror(errno));
+        util::fail_os(errno, "create the symlink", dest);
     }
     written(entry, dest, 0);
 }
@@ -280,8 +281,7 @@ void Extractor::write_hardlink(const Entry& entry, const fs::path& dest) {
     }
     detail::replace_with(dest, [&](const std::string& why) { unsafe(entry.archive_path, why); });
     if (::link(it->second.c_str(), dest.c_str()) != 0) {
-        fail(ErrorKind::Internal, "cannot link {} to {}: {}", dest.string(), it->second.string(),
-             std::strerror(errno));
+        util::fail_os(errno, fmt::format("link {} to", it->second.string()), dest);
     }
     m_files[entry.path.native()] = dest;
     struct stat st {};
@@ -326,6 +326,7 @@ Result Extractor::run(const std::exception_ptr* stream_error) {
     }
     archive_entry* header = nullptr;
     for (;;) {
+        util::check_interrupt();
         int rc = archive_read_next_header(m_archive, &header);
         if (rc == ARCHIVE_EOF) {
             break;
@@ -426,8 +427,7 @@ Result unpack_file(const fs::path& archive_path, const Router& router, const Opt
                 return {buffer.data(), static_cast<std::size_t>(n)};
             }
             if (errno != EINTR) {
-                fail(ErrorKind::Internal, "cannot read archive {}: {}", archive_path.string(),
-                     std::strerror(errno));
+                util::fail_os(errno, "read the archive", archive_path);
             }
         }
     };

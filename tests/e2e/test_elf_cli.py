@@ -68,8 +68,13 @@ def main():
         shown = json.loads(r.stdout)
         assert r.returncode == 0 and shown[0]["runpath"] == "$ORIGIN/lib", shown
         assert shown[0]["needed"][0] == "libcuda.so.1", shown
-        r = cudapkgs("elf", "set-runpath", os.path.join(d, "foo.c"), "x")
-        assert r.returncode == 3 and "not an ELF file" in r.stderr, (r.returncode, r.stderr)
+        # A named file that is not ELF is refused, as readelf and patchelf refuse it (exit 5).
+        for argv in (("elf", "set-runpath", os.path.join(d, "foo.c"), "x"),
+                     ("elf", "show", os.path.join(d, "foo.c")),
+                     ("check", os.path.join(d, "foo.c"))):
+            r = cudapkgs(*argv)
+            assert r.returncode == 5 and "not an ELF file" in r.stderr, (argv, r.returncode,
+                                                                         r.stderr)
         r = cudapkgs("elf", "set-runpath", os.path.join(d, "missing"), "x")
         assert r.returncode == 3, (r.returncode, r.stderr)
     print("ok")

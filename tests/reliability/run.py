@@ -16,7 +16,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402  (sets up paths and the environment)
 from common import FIG, Mirror  # noqa: E402
 
-SECTIONS = ["crash", "disk", "concurrency", "network", "hostile", "tamper", "tls"]
+SECTIONS = ["crash", "interrupts", "disk", "concurrency", "network", "hostile", "tamper", "tls"]
 
 
 def parse_args():
@@ -33,6 +33,7 @@ def print_table(elapsed):
     rows = [
         ("faults injected / survived", f"{c.get('faults injected', 0)} / {c.get('faults survived', 0)}"),
         ("  of which kill -9 during a build", str(c.get("kills", 0))),
+        ("  of which SIGINT/SIGTERM during a build", str(c.get("interrupts", 0))),
         ("bad inputs tried / rejected cleanly", f"{c.get('bad inputs tried', 0)} / {c.get('bad inputs rejected', 0)}"),
         ("concurrent builders", str(c.get("concurrent builders", "-"))),
         ("downloads per archive (8 builders)", ", ".join(f"{k.split('-linux')[0]} {v}" for k, v in
@@ -66,6 +67,9 @@ def main():
         if "crash" in only:
             import crash
             crash.run(mirror, runs=150 if args.long else 30, seed=seed)
+        if "interrupts" in only:
+            import interrupts
+            interrupts.run(mirror, runs=100 if args.long else 30, seed=seed)
         if "disk" in only:
             import disk
             disk.run(mirror)

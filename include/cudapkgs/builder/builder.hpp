@@ -73,6 +73,8 @@ class Builder {
     std::filesystem::path download_path(const pkgset::Package& package) const;
     void build_node(Node& node, const std::vector<Node>& nodes);
     void schedule(std::vector<Node>& nodes);
+    /// Throws every failure of the nodes (one, or an ErrorList of them); returns when none.
+    static void throw_failures(const std::vector<Node>& nodes);
     /// Verifies the archives that a file:// first URL names where they lie (Node::local).
     void verify_local_archives(std::vector<Node>& nodes);
 

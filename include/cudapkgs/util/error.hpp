@@ -19,8 +19,10 @@ enum class ErrorKind {
     Fetch,        ///< network failure after retries: exit 4
     Integrity,    ///< hash/size mismatch, unsafe archive, malformed ELF: exit 5
     BuildFailed,  ///< a build step failed: exit 6
+    Environment,  ///< the machine stops us (permission, read-only file system, missing
+                  ///< directory, too many open files): exit 7
     TestSkipped,  ///< no usable GPU: exit 77
-    Interrupted,  ///< SIGINT/SIGTERM: exit 130
+    Interrupted,  ///< SIGINT/SIGTERM: exit 130 (143 for SIGTERM, chosen by the CLI)
 };
 
 /// The exit code documented for an error kind.
@@ -53,13 +55,30 @@ class Error : public std::runtime_error {
     std::vector<std::string> m_notes;
 };
 
+/// How serious an error kind is when several happened (`build --keep-going`): the exit code is
+/// that of the most serious. Interrupted > Internal > Integrity > Environment > BuildFailed >
+/// Fetch > InvalidInput > Usage > TestSkipped.
+int severity(ErrorKind kind) noexcept;
+
+/// Several independent failures, each kept whole; its kind is the most serious of theirs.
+class ErrorList : public Error {
+  public:
+    /// `errors` must not be empty; `summary` is the first line ("2 packages failed to build").
+    ErrorList(std::string summary, std::vector<Error> errors);
+    const std::vector<Error>& errors() const noexcept { return m_errors; }
+
+  private:
+    std::vector<Error> m_errors;
+};
+
 /// Shorthand: throw Error{kind, fmt::format(...)}.
 template <typename... Args>
 [[noreturn]] void fail(ErrorKind kind, fmt::format_string<Args...> format, Args&&... args) {
     throw Error(kind, fmt::format(format, std::forward<Args>(args)...));
 }
 
-/// Renders an error as `cudapkgs: error: …` (or `origin: error: …`) plus `note:` lines.
+/// Renders an error as `cudapkgs: error: …` (or `origin: error: …`) plus `note:` lines; an
+/// ErrorList as its summary, then one such block per error.
 std::string render_error(const Error& error, bool color = false);
 
 } // namespace cudapkgs

@@ -89,7 +89,7 @@ TEST_CASE("a real library truncated at every header is rejected", "[elf]") {
     REQUIRE_FALSE(exercise(lib));
     MemorySource src(lib);
     ElfFile elf(src);
-    // (An empty file is "not an ELF file", InvalidInput; from the magic on it is a truncation.)
+    // (An empty file is "not an ELF file", Integrity; from the magic on it is a truncation.)
     std::vector<std::uint64_t> cuts = {4, 16, 63};
     const auto& h = elf.header();
     for (std::uint64_t i = 0; i < h.e_phnum; ++i) {
