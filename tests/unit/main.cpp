@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-namespace cudapkgs::test {
+namespace cudapkgs::unit_skip {
 
 namespace {
 int g_skipped = 0;
@@ -22,7 +22,7 @@ int skipped_count() noexcept {
     return g_skipped;
 }
 
-} // namespace cudapkgs::test
+} // namespace cudapkgs::unit_skip
 
 int main(int argc, char* argv[]) {
     Catch::Session session;
@@ -30,7 +30,7 @@ int main(int argc, char* argv[]) {
         return rc;
     }
     int failed = session.run();
-    if (failed == 0 && cudapkgs::test::skipped_count() > 0 &&
+    if (failed == 0 && cudapkgs::unit_skip::skipped_count() > 0 &&
         session.configData().testsOrTags.size() > 0) {
         return 77; // only when a chosen test skipped; a whole-binary run still passes
     }

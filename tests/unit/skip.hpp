@@ -9,18 +9,18 @@
 
 #include <string>
 
-namespace cudapkgs::test {
+namespace cudapkgs::unit_skip {
 
 /// Records that the running test could not run here, and why.
 void record_skip(const std::string& reason);
 /// How many tests recorded a skip in this process.
 int skipped_count() noexcept;
 
-} // namespace cudapkgs::test
+} // namespace cudapkgs::unit_skip
 
 /// Ends the current test case as skipped (exit 77 when it is the only test run).
 #define CUDAPKGS_SKIP(reason)                                                                    \
     do {                                                                                           \
-        ::cudapkgs::test::record_skip(reason);                                                     \
+        ::cudapkgs::unit_skip::record_skip(reason);                                                     \
         return;                                                                                    \
     } while (false)
