@@ -92,6 +92,17 @@ def evaluation(world):
              "cudaPackages_13_0.cuda_crt", env=env)
     run_json("build", *m, *mirror, "--json", "build", "--no-link", "--progress", "none",
              "cudaPackages_13_0.cuda_crt", env=env)
+    # --keep-going with two failures: one JSON entry per failure, exit code of the worst.
+    failing = ["--manifests", world.manifests, "--store", world.path("failing-store"),
+               "--mirror", "file://" + world.path("no-such-mirror"), "--offline"]
+    failures = run_json("build-failures", *failing, "--json", "build", "--no-link", "--keep-going",
+                        "--progress", "none", "cudaPackages_13_0.cuda_crt",
+                        "cudaPackages_13_0.cuda_cccl", env=env, expect=4)
+    check(failures is not None and len(failures) == 2, f"two failures reported: {failures}")
+    code, _, err = run(*failing, "build", "--no-link", "--keep-going", "--progress", "none",
+                       "cudaPackages_13_0.cuda_crt", "cudaPackages_13_0.cuda_cccl", env=env)
+    check(code == 4 and err.count("error:") == 3 and "2 packages failed to build" in err,
+          f"--keep-going prints a summary and one block per failure: {code} {err}")
 
 
 def ci_commands(world):
