@@ -10,6 +10,7 @@ find_package(LibArchive REQUIRED)
 find_package(LibLZMA REQUIRED) # threaded xz decoding in unpack (libarchive decodes on one thread)
 find_package(SQLite3 REQUIRED)
 find_package(Threads REQUIRED)
+find_package(Python3 REQUIRED COMPONENTS Interpreter) # cmake/check_layers.py runs in the build
 if(CUDAPKGS_BUILD_TESTS)
     find_package(Catch2 2 REQUIRED)
 endif()

@@ -5,9 +5,9 @@
 #include <cudapkgs/elf/elf_editor.hpp>
 #include <cudapkgs/elf/elf_file.hpp>
 #include <cudapkgs/elf/resolve.hpp>
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/toolchain/host_compiler.hpp>
 #include <cudapkgs/toolchain/merged_toolkit.hpp>
-#include <cudapkgs/toolchain/recipe.hpp>
 #include <cudapkgs/toolchain/source_build.hpp>
 #include <cudapkgs/unpack/unpacker.hpp>
 #include <cudapkgs/util/error.hpp>

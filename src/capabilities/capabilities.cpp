@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/capabilities/capabilities.hpp>
-#include <cudapkgs/util/embedded.hpp>
+
+#include "embedded.hpp"
+
 #include <cudapkgs/util/error.hpp>
 
 #include <fmt/format.h>
@@ -60,7 +62,7 @@ CapabilityTable CapabilityTable::parse(const nlohmann::json& doc) {
 
 const CapabilityTable& CapabilityTable::builtin() {
     static const CapabilityTable table = [] {
-        auto text = util::find_embedded("gpus.json");
+        auto text = find_embedded("gpus.json");
         if (!text) {
             fail(ErrorKind::Internal, "the capability table is missing from the binary");
         }

@@ -6,7 +6,7 @@
 #include "output.hpp"
 
 #include <cudapkgs/capabilities/capabilities.hpp>
-#include <cudapkgs/toolchain/recipe.hpp>
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/toolchain/source_build.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
@@ -68,7 +68,7 @@ fs::path prepare_toolkit(const BuildSourceArgs& args, const fs::path& build_dir)
 }
 
 nlohmann::json run_build(const BuildSourceArgs& args, const fs::path& build_dir) {
-    const auto recipe = toolchain::load_source_recipe(args.recipe);
+    const auto recipe = pkgset::load_source_recipe(args.recipe);
     if (recipe.src_path.empty()) {
         fail(ErrorKind::InvalidInput, "build-source builds recipes with a local 'src.path' only");
     }

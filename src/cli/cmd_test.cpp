@@ -3,8 +3,8 @@
 #include "commands.hpp"
 #include "output.hpp"
 
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/toolchain/gpu.hpp>
-#include <cudapkgs/toolchain/recipe.hpp>
 #include <cudapkgs/toolchain/testers.hpp>
 #include <cudapkgs/util/error.hpp>
 

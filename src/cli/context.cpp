@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "context.hpp"
 
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/store/tree_hash.hpp>
 #include <cudapkgs/toolchain/host_compiler.hpp>
-#include <cudapkgs/toolchain/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <cstdlib>
@@ -163,10 +163,10 @@ EvalContext make_eval_context(const GlobalOptions& global) {
     ctx.catalog =
         std::make_unique<pkgset::Catalog>(manifest::load_manifest_dirs(manifest_dirs(global)),
                                           fixups::FixupSet::load(fixup_dirs(global)));
-    for (auto& recipe : toolchain::load_source_recipes(packages_dir())) {
+    for (auto& recipe : pkgset::load_source_recipes(packages_dir())) {
         std::string hash = store::hash_tree(recipe.src_path).hash;
         ctx.catalog->add_source_package(
-            {std::make_shared<const toolchain::SourceRecipe>(std::move(recipe)), hash});
+            {std::make_shared<const pkgset::SourceRecipe>(std::move(recipe)), hash});
     }
     pkgset::Instance base{ctx.config, ctx.system, {}, {}};
     // Config overlays first, then --overlay files, each applied in order.

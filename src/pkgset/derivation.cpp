@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/derivation.hpp>
-#include <cudapkgs/toolchain/recipe.hpp>
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
 

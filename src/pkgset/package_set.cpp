@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/package_set.hpp>
-#include <cudapkgs/toolchain/recipe.hpp>
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/spelling.hpp>
 
@@ -356,7 +356,7 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
 }
 
 void ContentsBuilder::add_source_package(const Catalog::SourcePackage& source) {
-    const toolchain::SourceRecipe& r = *source.recipe;
+    const pkgset::SourceRecipe& r = *source.recipe;
     Package p;
     p.attr = r.pname;
     p.pname = r.pname;

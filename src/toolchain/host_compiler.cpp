@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/toolchain/host_compiler.hpp>
-#include <cudapkgs/util/embedded.hpp>
+
+#include "embedded.hpp"
 
 #include <array>
 #include <cstdio>
@@ -13,7 +14,7 @@ using nlohmann::json;
 
 std::optional<NvccCompat> find_nvcc_compat(const version::Version& cuda_major_minor) {
     static const json table = [] {
-        auto text = util::find_embedded("nvcc-compat.json");
+        auto text = find_embedded("nvcc-compat.json");
         return text ? json::parse(*text).at("nvccCompatibilities") : json::object();
     }();
     const std::string key = cuda_major_minor.prefix(2);

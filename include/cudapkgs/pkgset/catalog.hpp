@@ -33,7 +33,7 @@ class Catalog {
 
     /// A package built from source, shipped in every set.
     struct SourcePackage {
-        std::shared_ptr<const toolchain::SourceRecipe> recipe;
+        std::shared_ptr<const SourceRecipe> recipe;
         std::string hash; ///< content hash of its source directory
     };
     void add_source_package(SourcePackage package) { m_sources.push_back(std::move(package)); }

@@ -9,11 +9,9 @@
 #include <string>
 #include <vector>
 
-namespace cudapkgs::toolchain {
-struct SourceRecipe;
-}
-
 namespace cudapkgs::pkgset {
+
+struct SourceRecipe; // recipe.hpp
 
 /// A licence as nixpkgs models it: a short name and whether it is free.
 struct License {
@@ -52,7 +50,7 @@ struct Package {
     nlohmann::json build = nlohmann::json::array(); ///< fixup build steps, in order
     std::vector<std::string> fixup_origins;         ///< files whose rules applied
     /// Set for packages built from source with nvcc (packages/<name>/package.json).
-    std::shared_ptr<const toolchain::SourceRecipe> recipe;
+    std::shared_ptr<const SourceRecipe> recipe;
     std::string recipe_hash; ///< content hash of the recipe's source directory
 
     bool available() const { return unavailable_reasons.empty(); }

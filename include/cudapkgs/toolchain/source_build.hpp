@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cudapkgs/capabilities/capabilities.hpp>
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/toolchain/host_compiler.hpp>
 #include <cudapkgs/toolchain/merged_toolkit.hpp>
 #include <cudapkgs/version/version.hpp>
@@ -13,7 +14,8 @@
 
 namespace cudapkgs::toolchain {
 
-enum class BuildKind { Nvcc, Cmake };
+/// The recipe model owns the build kind (pkgset/recipe.hpp); the source build uses it as is.
+using pkgset::BuildKind;
 
 /// Everything one source build needs; paths should be absolute.
 struct SourceBuild {

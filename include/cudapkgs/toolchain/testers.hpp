@@ -2,7 +2,7 @@
 // Running a package's testers (the recipe's "testers") against its built output.
 #pragma once
 
-#include <cudapkgs/toolchain/recipe.hpp>
+#include <cudapkgs/pkgset/recipe.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -11,6 +11,8 @@
 #include <vector>
 
 namespace cudapkgs::toolchain {
+
+using pkgset::Tester; ///< the recipe model (pkgset/recipe.hpp)
 
 /// How one tester went.
 struct TesterResult {

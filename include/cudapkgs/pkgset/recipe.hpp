@@ -2,7 +2,6 @@
 // Source-package recipes (packages/<name>/package.json); see docs/source-packages.md.
 #pragma once
 
-#include <cudapkgs/toolchain/source_build.hpp>
 #include <cudapkgs/version/version.hpp>
 
 #include <nlohmann/json.hpp>
@@ -12,7 +11,10 @@
 #include <string>
 #include <vector>
 
-namespace cudapkgs::toolchain {
+namespace cudapkgs::pkgset {
+
+/// How a source package is compiled: nvcc directly, or a CMake project.
+enum class BuildKind { Nvcc, Cmake };
 
 /// One command run against a built package to check it ("testers" in the recipe).
 struct Tester {
@@ -68,4 +70,4 @@ std::vector<SourceRecipe> load_source_recipes(const std::filesystem::path& dir);
 /// Parses the "testers" array.
 std::vector<Tester> parse_testers(const nlohmann::json& testers, const std::string& origin);
 
-} // namespace cudapkgs::toolchain
+} // namespace cudapkgs::pkgset

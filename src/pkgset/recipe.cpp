@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/toolchain/recipe.hpp>
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 #include <cudapkgs/util/json_cursor.hpp>
@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <set>
 
-namespace cudapkgs::toolchain {
+namespace cudapkgs::pkgset {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
@@ -248,4 +248,4 @@ json SourceRecipe::to_json() const {
             {"platforms", platforms}};
 }
 
-} // namespace cudapkgs::toolchain
+} // namespace cudapkgs::pkgset

@@ -1,16 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "support.hpp"
 
-#include <cudapkgs/toolchain/recipe.hpp>
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <catch2/catch.hpp>
 
 using namespace cudapkgs;
-using namespace cudapkgs::toolchain;
+using namespace cudapkgs::pkgset;
 using nlohmann::json;
 
-TEST_CASE("the shipped source packages load", "[toolchain]") {
+TEST_CASE("the shipped source packages load", "[pkgset]") {
     auto recipes = load_source_recipes(test::source_dir() / "packages");
     REQUIRE(recipes.size() == 2);
     const auto& cublas = recipes[0];
@@ -36,7 +36,7 @@ TEST_CASE("the shipped source packages load", "[toolchain]") {
     CHECK(cublas.dependencies_for(version::Version::parse("13.0"))[3] == "libcublas");
 }
 
-TEST_CASE("recipe errors name the file and the problem", "[toolchain]") {
+TEST_CASE("recipe errors name the file and the problem", "[pkgset]") {
     const json base = {{"pname", "p"}, {"version", "1"}, {"build", {{"kind", "cmake"}}}};
     CHECK_NOTHROW(parse_source_recipe(base, "/src", "p.json"));
 
@@ -70,7 +70,7 @@ TEST_CASE("recipe errors name the file and the problem", "[toolchain]") {
     expect_error(bad, "list of strings");
 }
 
-TEST_CASE("recipe src: a path relative to the recipe, or url + sha256", "[toolchain]") {
+TEST_CASE("recipe src: a path relative to the recipe, or url + sha256", "[pkgset]") {
     json doc = {{"pname", "p"},
                 {"version", "1"},
                 {"src", {{"path", "../sub"}}},

@@ -1,0 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
+// Data compiled into this module (data/gpus.json; cmake/CudapkgsEmbed.cmake generates the body).
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+namespace cudapkgs::capabilities {
+
+/// The embedded file called `name` ("gpus.json"), or nothing.
+std::optional<std::string_view> find_embedded(std::string_view name);
+
+} // namespace cudapkgs::capabilities
