@@ -11,6 +11,7 @@ namespace cudapkgs::cli {
 namespace {
 
 int run_cache_key(const std::vector<std::string>& attrpaths, Session& session) {
+    const GlobalOptions& global = session.global();
     auto& ctx = session.eval(attrpaths);
     nlohmann::json lock =
         lock::compute_lock(*ctx.evaluator, attrpaths_or_locked(attrpaths, ctx.lock_file));

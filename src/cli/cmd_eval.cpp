@@ -6,7 +6,6 @@
 namespace cudapkgs::cli {
 
 RunFn setup_eval(CLI::App& cmd, Session& session) {
-    const GlobalOptions& global = session.global();
     struct Opts {
         std::string attrpath;
         bool raw = false;
@@ -18,7 +17,7 @@ RunFn setup_eval(CLI::App& cmd, Session& session) {
         ->required();
     cmd.add_flag("--raw", opts->raw, "Print a string value without JSON quotes");
     cmd.add_flag("--pretty", opts->pretty, "Indent the JSON");
-    return [opts, &global, &session] {
+    return [opts, &session] {
         auto& ctx = session.eval();
         nlohmann::json value = ctx.evaluator->eval(opts->attrpath);
         if (opts->raw && value.is_string()) {
