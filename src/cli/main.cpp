@@ -9,9 +9,9 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
-#include <deque>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 #include <new>
 #include <unistd.h>
