@@ -2,6 +2,7 @@
 // The HTTP transport: small GET/HEAD requests, PUT to a temporary name, then WebDAV MOVE.
 #include "transports.hpp"
 
+#include <cudapkgs/fetch/curl_handle.hpp>
 #include <cudapkgs/fetch/retry.hpp>
 #include <cudapkgs/util/error.hpp>
 
@@ -10,7 +11,6 @@
 
 #include <cstdio>
 #include <memory>
-#include <mutex>
 #include <random>
 #include <thread>
 
@@ -21,11 +21,6 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t kMaxBody = std::size_t{1} << 20;
-
-void init_curl_once() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 struct EasyFree {
     void operator()(CURL* c) const noexcept { curl_easy_cleanup(c); }
@@ -64,7 +59,7 @@ struct HttpTransport::Call {
 
 HttpTransport::HttpTransport(fetch::SanitizedUrl url, fetch::FetchOptions options)
     : m_url(std::move(url)), m_options(std::move(options)) {
-    init_curl_once();
+    fetch::init_libcurl();
 }
 
 std::string HttpTransport::join(const std::string& rel) const {
@@ -72,35 +67,18 @@ std::string HttpTransport::join(const std::string& rel) const {
 }
 
 HttpResponse HttpTransport::perform_once(Call& call, std::string& error) {
-    std::unique_ptr<CURL, EasyFree> easy(curl_easy_init());
-    if (!easy) {
-        fail(ErrorKind::Internal, "cannot create a libcurl handle");
-    }
+    // Redirects are followed for reads only: a PUT or MOVE goes where it was sent.
+    const bool read = call.method == "GET" || call.method == "HEAD";
+    std::unique_ptr<CURL, EasyFree> easy(
+        fetch::new_handle({"http,https", read ? "http,https" : "", m_options}));
     CURL* c = easy.get();
     HttpResponse response;
     char errbuf[CURL_ERROR_SIZE] = {};
     curl_easy_setopt(c, CURLOPT_URL, call.url.raw().c_str());
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "cudapkgs/" CUDAPKGS_VERSION);
-    curl_easy_setopt(c, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_IGNORED));
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(m_options.connect_timeout.count() * 1000));
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_LIMIT, m_options.low_speed_limit);
-    curl_easy_setopt(c, CURLOPT_LOW_SPEED_TIME,
-                     static_cast<long>(m_options.low_speed_time.count()));
-    if (!m_options.ca_bundle.empty()) {
-        curl_easy_setopt(c, CURLOPT_CAINFO, m_options.ca_bundle.c_str());
-    }
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, &collect);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &response.body);
     std::unique_ptr<std::FILE, FileClose> file;
-    if (call.method == "GET" || call.method == "HEAD") {
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
-        curl_easy_setopt(c, CURLOPT_MAXREDIRS, 10L);
-        curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-    }
     if (call.method == "HEAD") {
         curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
     } else if (call.method == "PUT") {

@@ -11,10 +11,10 @@
 
 namespace cudapkgs::cli {
 
-BuildSession::BuildSession(const GlobalOptions& global, const std::string& progress,
-                           bool keep_going, bool rebuild)
-    : eval(make_eval_context(global)) {
-    store = std::make_unique<store::Store>(eval.store_dir);
+BuildSession::BuildSession(Session& session, const std::vector<std::string>& attrpaths,
+                           const std::string& progress, bool keep_going, bool rebuild)
+    : eval(session.eval(attrpaths)), store(session.store()) {
+    const GlobalOptions& global = session.global();
     renderer = progress_renderer_of(global, progress);
     builder::BuildOptions options;
     options.mirrors = eval.mirrors;
@@ -35,7 +35,7 @@ BuildSession::BuildSession(const GlobalOptions& global, const std::string& progr
             spdlog::info("{}", line);
         }
     };
-    builder = std::make_unique<builder::Builder>(*store, *eval.evaluator, options);
+    builder = std::make_unique<builder::Builder>(store, *eval.evaluator, options);
 }
 
 std::vector<builder::Target> BuildSession::targets(const std::vector<std::string>& attrpaths) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "build_support.hpp"
 #include "commands.hpp"
-#include "frozen.hpp"
 #include "output.hpp"
 
 #include <cudapkgs/fetch/progress.hpp>
@@ -52,7 +51,8 @@ int print_plan(BuildSession& session, const BuildArgs& args, bool json) {
 
 } // namespace
 
-RunFn setup_build(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_build(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto args = std::make_shared<BuildArgs>();
     cmd.add_option("ATTRPATH", args->attrpaths, "Packages to build")->required();
     cmd.add_option("-o,--out-link", args->out_link,
@@ -62,15 +62,15 @@ RunFn setup_build(CLI::App& cmd, const GlobalOptions& global) {
     cmd.add_flag("--keep-going", args->keep_going, "Build what can be built after a failure");
     cmd.add_flag("--rebuild", args->rebuild, "Build even when the outputs are already valid");
     cmd.add_option("--progress", args->progress, "auto, bar, plain, json or none");
-    return [args, &global] {
-        BuildSession session(global, args->progress, args->keep_going, args->rebuild);
-        check_frozen(session.eval, args->attrpaths);
+    return [args, &global, &session] {
+        BuildSession build(session, args->attrpaths, args->progress, args->keep_going,
+                           args->rebuild);
         if (args->dry_run) {
-            return print_plan(session, *args, global.json);
+            return print_plan(build, *args, global.json);
         }
         std::vector<builder::Built> built;
         try {
-            built = session.builder->build(session.targets(args->attrpaths));
+            built = build.builder->build(build.targets(args->attrpaths));
         } catch (const Error& e) {
             if (global.json && args->keep_going) {
                 print_json(errors_json(e)); // every failure, one entry each (docs/json.md)
@@ -86,7 +86,7 @@ RunFn setup_build(CLI::App& cmd, const GlobalOptions& global) {
                 if (!args->no_link) {
                     std::string link = args->out_link + (i > 0 ? fmt::format("-{}", i + 1) : "") +
                                        (output == "out" ? "" : "-" + output);
-                    session.store->add_root(link, session.store->parse_path_argument(path));
+                    build.store.add_root(link, build.store.parse_path_argument(path));
                 }
                 if (!global.json) {
                     print_line(path.string());

@@ -112,7 +112,8 @@ nlohmann::json run_build(const BuildSourceArgs& args, const fs::path& build_dir)
 
 } // namespace
 
-RunFn setup_build_source(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_build_source(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto args = std::make_shared<BuildSourceArgs>();
     cmd.add_option("RECIPE", args->recipe, "A package directory or its package.json")->required();
     cmd.add_option("--toolkit", args->toolkit,

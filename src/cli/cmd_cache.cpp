@@ -32,10 +32,6 @@ struct CacheArgs {
     bool json = false;
 };
 
-store::Store open_store_of(const GlobalOptions& g) {
-    return store::Store(store_dir(g));
-}
-
 int run_keygen(const CacheArgs& a, bool json) {
     auto key = cache::generate_key(a.name);
     fs::path dir(a.out_dir);
@@ -63,15 +59,16 @@ int run_keygen(const CacheArgs& a, bool json) {
     return 0;
 }
 
-int run_push(const GlobalOptions& g, const CacheArgs& a, bool json) {
+int run_push(Session& session, const CacheArgs& a, bool json) {
+    const GlobalOptions& g = session.global();
     auto config = load_config(g);
     cache::PushOptions options;
     options.archive.level = a.level;
     for (const auto& file : a.keys.empty() ? config.secret_key_files : a.keys) {
         options.keys.push_back(cache::load_secret_key(file));
     }
-    auto s = open_store_of(g);
-    const std::vector<store::StorePath> roots = store_paths_of_arguments(g, s, a.paths);
+    store::Store& s = session.store();
+    const std::vector<store::StorePath> roots = store_paths_of_arguments(session, s, a.paths);
     auto transport = cache::open_transport(a.url, fetch_options_of(g));
     auto result = cache::push(s, *transport, roots, options);
     nlohmann::json uploaded = nlohmann::json::array();
@@ -97,12 +94,13 @@ int run_push(const GlobalOptions& g, const CacheArgs& a, bool json) {
     return 0;
 }
 
-int run_pull(const GlobalOptions& g, const CacheArgs& a, bool json) {
+int run_pull(Session& session, const CacheArgs& a, bool json) {
+    const GlobalOptions& g = session.global();
     auto config = load_config(g);
     GlobalOptions with_url = g;
     with_url.substituters.insert(with_url.substituters.begin(), a.url);
     auto sub = substituter_config_of(with_url, config);
-    auto s = open_store_of(g);
+    store::Store& s = session.store();
     nlohmann::json out = nlohmann::json::array();
     for (const auto& p : a.paths) {
         auto path = s.parse_path_argument(p);
@@ -129,7 +127,8 @@ int run_pull(const GlobalOptions& g, const CacheArgs& a, bool json) {
 
 } // namespace
 
-RunFn setup_cache(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_cache(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto args = std::make_shared<CacheArgs>();
     cmd.require_subcommand(1);
     cmd.fallthrough(true);
@@ -158,16 +157,16 @@ RunFn setup_cache(CLI::App& cmd, const GlobalOptions& global) {
         ->required();
     pull->add_option("PATH", args->paths, "Store path base name (or path in this store)")
         ->required();
-    return [&global, args, keygen, push, pull]() -> int {
+    return [&global, &session, args, keygen, push, pull]() -> int {
         const bool json = global.json || args->json;
         if (keygen->parsed()) {
             return run_keygen(*args, json);
         }
         if (push->parsed()) {
-            return run_push(global, *args, json);
+            return run_push(session, *args, json);
         }
         if (pull->parsed()) {
-            return run_pull(global, *args, json);
+            return run_pull(session, *args, json);
         }
         return 2;
     };

@@ -116,7 +116,8 @@ int run_list(const CdiOptions& o, const GlobalOptions& global) {
 
 } // namespace
 
-RunFn setup_cdi(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_cdi(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto o = std::make_shared<CdiOptions>();
     cmd.require_subcommand(1);
     CLI::App* gen = cmd.add_subcommand("generate", "Detect GPUs and the driver; write a CDI spec");

@@ -62,7 +62,8 @@ void print_text(const elf::FileCheck& c, bool quiet) {
 
 } // namespace
 
-RunFn setup_check(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_check(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto args = std::make_shared<CheckArgs>();
     cmd.add_option("PATH", args->paths, "ELF files or directories (walked)")->required();
     cmd.add_option("--root", args->root,

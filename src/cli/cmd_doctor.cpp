@@ -167,12 +167,14 @@ Check check_mirror(const GlobalOptions& global) {
 
 } // namespace
 
-RunFn setup_doctor(CLI::App& /*cmd*/, const GlobalOptions& global) {
-    return [&global] {
+RunFn setup_doctor(CLI::App& /*cmd*/, Session& session) {
+    const GlobalOptions& global = session.global();
+    return [&global, &session] {
         std::vector<Check> checks;
-        std::optional<EvalContext> ctx;
+        EvalContext* ctx = nullptr;
         try {
-            ctx.emplace(make_eval_context(global));
+            // Reports on the manifests and evaluates nothing, so --frozen is not applied.
+            ctx = &session.unchecked_eval();
             checks.push_back({"manifests",
                               "ok",
                               fmt::format("{} package sets from {}", ctx->catalog->sets().size(),

@@ -106,7 +106,8 @@ CLI::App* add_edit(CLI::App& cmd, const char* name, const char* help, EditArgs& 
 
 } // namespace
 
-RunFn setup_elf(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_elf(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     cmd.require_subcommand(1);
     auto files = std::make_shared<std::vector<std::string>>();
     auto* show = cmd.add_subcommand("show", "Print class, machine, SONAME, NEEDED, RUNPATH, SMs");

@@ -81,7 +81,8 @@ std::string quote(const std::string& s) {
 
 } // namespace
 
-RunFn setup_env(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_env(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto args = std::make_shared<EnvArgs>();
     cmd.add_option("ATTRPATH", args->attrpaths, "Packages to put in the environment")->required();
     cmd.add_option("--format", args->format, "sh, fish, github, cmake or json")
@@ -90,17 +91,17 @@ RunFn setup_env(CLI::App& cmd, const GlobalOptions& global) {
                    "Write to FILE instead of stdout (cmake: the "
                    "toolchain file)");
     cmd.add_flag("--ld-library-path", args->ld_library_path, "Also set LD_LIBRARY_PATH");
-    return [args, &global] {
-        BuildSession session(global, "auto");
-        auto targets = session.targets(args->attrpaths);
-        auto built = session.builder->build(closure(targets));
+    return [args, &global, &session] {
+        BuildSession build(session, args->attrpaths, "auto");
+        auto targets = build.targets(args->attrpaths);
+        auto built = build.builder->build(closure(targets));
         std::vector<fs::path> roots;
         for (const auto& b : built) {
             for (const auto& [output, path] : b.outputs) {
                 roots.push_back(path);
             }
         }
-        const fs::path view = toolkit_view(session.store->root(), roots);
+        const fs::path view = toolkit_view(build.store.root(), roots);
         const auto& set = *targets.front().set;
         std::vector<std::pair<std::string, std::string>> vars = {
             {"CUDA_HOME", view.string()},
@@ -110,7 +111,7 @@ RunFn setup_env(CLI::App& cmd, const GlobalOptions& global) {
         if (const auto& hc = detected_host_compiler()) {
             vars.emplace_back("CUDAHOSTCXX", toolchain::check_host_compiler(
                                                  hc, set.definition().cuda_major_minor,
-                                                 session.eval.config.allow_unsupported_compiler));
+                                                 build.eval.config.allow_unsupported_compiler));
         }
         std::vector<std::pair<std::string, std::string>> paths = {
             {"PATH", (view / "bin").string()},

@@ -1,12 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 #include "context.hpp"
-#include "frozen.hpp"
 #include "output.hpp"
 
 namespace cudapkgs::cli {
 
-RunFn setup_eval(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_eval(CLI::App& cmd, Session& session) {
     struct Opts {
         std::string attrpath;
         bool raw = false;
@@ -18,9 +17,8 @@ RunFn setup_eval(CLI::App& cmd, const GlobalOptions& global) {
         ->required();
     cmd.add_flag("--raw", opts->raw, "Print a string value without JSON quotes");
     cmd.add_flag("--pretty", opts->pretty, "Indent the JSON");
-    return [opts, &global] {
-        auto ctx = make_eval_context(global);
-        check_frozen(ctx, {});
+    return [opts, &session] {
+        auto& ctx = session.eval();
         nlohmann::json value = ctx.evaluator->eval(opts->attrpath);
         if (opts->raw && value.is_string()) {
             print_line(value.get<std::string>());

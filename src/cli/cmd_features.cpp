@@ -10,24 +10,24 @@ namespace cudapkgs::cli {
 
 namespace fs = std::filesystem;
 
-RunFn setup_features(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_features(CLI::App& cmd, Session& session) {
     auto arg = std::make_shared<std::string>();
     cmd.add_option("ARCHIVE|ATTRPATH", *arg,
                    "A redistributable archive, or a package whose archive is fetched")
         ->required();
-    return [arg, &global] {
+    return [arg, &session] {
         std::error_code ec;
         if (fs::is_regular_file(*arg, ec)) {
             print_json(builder::features_of_archive(*arg), true);
             return 0;
         }
-        BuildSession session(global, "auto");
-        auto target = session.targets({*arg}).front();
+        BuildSession build(session, {*arg}, "auto");
+        auto target = build.targets({*arg}).front();
         const auto& p = *target.package;
         if (!p.src) {
             fail(ErrorKind::InvalidInput, "'{}' has no archive to inspect", target.attrpath);
         }
-        fs::path archive = session.builder->fetch_source(target);
+        fs::path archive = build.builder->fetch_source(target);
         nlohmann::json out;
         out[p.pname][p.src->platform]["outputs"] = builder::features_of_archive(archive);
         print_json(out, true);

@@ -72,7 +72,8 @@ int run_fetch(FetchArgs& args, const GlobalOptions& global) {
 
 } // namespace
 
-RunFn setup_fetch(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_fetch(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto args = std::make_shared<FetchArgs>();
     cmd.group(""); // hidden from `cudapkgs --help`: a tool for tests and debugging mirrors
     cmd.add_option("url", args->urls, "Candidate URLs, tried in order (http, https, file)")

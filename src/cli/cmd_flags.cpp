@@ -1,19 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 #include "context.hpp"
-#include "frozen.hpp"
 #include "output.hpp"
 
 #include <fmt/ranges.h>
 
 namespace cudapkgs::cli {
 
-RunFn setup_flags(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_flags(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto setpath = std::make_shared<std::string>("cudaPackages");
     cmd.add_option("SETPATH", *setpath, "Package set (default: cudaPackages)");
-    return [setpath, &global] {
-        auto ctx = make_eval_context(global);
-        check_frozen(ctx, {});
+    return [setpath, &global, &session] {
+        auto& ctx = session.eval();
         const auto& set = ctx.evaluator->resolve_set(*setpath);
         auto flags = set.flags();
         if (global.json) {

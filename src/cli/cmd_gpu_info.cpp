@@ -36,7 +36,8 @@ void print_text(const toolchain::GpuStatus& status) {
 
 } // namespace
 
-RunFn setup_gpu_info(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_gpu_info(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto dir = std::make_shared<std::string>();
     cmd.add_option("--driver-lib-dir", *dir,
                    "Directory holding libcuda.so.1, tried first (default: config driverLibDir)");

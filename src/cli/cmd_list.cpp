@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "commands.hpp"
 #include "context.hpp"
-#include "frozen.hpp"
 #include "output.hpp"
 
 #include <fmt/ranges.h>
@@ -85,12 +84,12 @@ int list_packages(EvalContext& ctx, const std::string& setpath, bool json) {
 
 } // namespace
 
-RunFn setup_list(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_list(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto set = std::make_shared<std::string>();
     cmd.add_option("SET", *set, "A package set; without it, list the sets and aliases");
-    return [set, &global] {
-        auto ctx = make_eval_context(global);
-        check_frozen(ctx, {});
+    return [set, &global, &session] {
+        auto& ctx = session.eval();
         return set->empty() ? list_sets(ctx, global.json) : list_packages(ctx, *set, global.json);
     };
 }

@@ -73,7 +73,8 @@ int run_update(const UpdateArgs& args, const GlobalOptions& global) {
 
 } // namespace
 
-RunFn setup_manifests(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_manifests(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto args = std::make_shared<UpdateArgs>();
     cmd.require_subcommand(1);
     CLI::App* update = cmd.add_subcommand(

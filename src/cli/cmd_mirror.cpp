@@ -28,8 +28,10 @@ std::string host_platform(const GlobalOptions& global) {
     return system.starts_with("aarch64") ? "linux-sbsa" : "linux-x86_64";
 }
 
-mirror::SyncPlan make_plan(const SyncArgs& args, const GlobalOptions& global,
+mirror::SyncPlan make_plan(const SyncArgs& args, Session& session,
                            const std::vector<std::string>& platforms) {
+    const GlobalOptions& global = session.global();
+    session.check_frozen(); // each platform below gets an evaluator of its own
     mirror::SyncPlan plan;
     for (const auto& platform : platforms) {
         GlobalOptions g = global;
@@ -103,12 +105,13 @@ void print_report(const mirror::SyncPlan& plan, const mirror::SyncReport& report
                            counts["copied"], counts["present"], counts["failed"]));
 }
 
-int run_sync(const SyncArgs& args, const GlobalOptions& global) {
+int run_sync(const SyncArgs& args, Session& session) {
+    const GlobalOptions& global = session.global();
     std::vector<std::string> platforms = args.platforms;
     if (platforms.empty()) {
         platforms.push_back(host_platform(global));
     }
-    mirror::SyncPlan plan = make_plan(args, global, platforms);
+    mirror::SyncPlan plan = make_plan(args, session, platforms);
 
     const fetch::FetchOptions options = fetch_options_of(global);
     std::vector<std::string> mirrors = mirrors_of(global);
@@ -133,7 +136,7 @@ int run_sync(const SyncArgs& args, const GlobalOptions& global) {
 
 } // namespace
 
-RunFn setup_mirror(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_mirror(CLI::App& cmd, Session& session) {
     auto args = std::make_shared<SyncArgs>();
     cmd.require_subcommand(1);
     CLI::App* sync = cmd.add_subcommand(
@@ -153,7 +156,7 @@ RunFn setup_mirror(CLI::App& cmd, const GlobalOptions& global) {
         ->capture_default_str();
     sync->footer("\nExample:\n  cudapkgs mirror sync --set cudaPackages_12_8 --package cudnn "
                  "--dest /srv/cuda-mirror\n");
-    return [args, &global] { return run_sync(*args, global); };
+    return [args, &session] { return run_sync(*args, session); };
 }
 
 } // namespace cudapkgs::cli

@@ -27,11 +27,6 @@ struct StoreArgs {
     bool json = false; ///< `--json` given after the subcommand
 };
 
-std::unique_ptr<Store> open_store(const GlobalOptions& g) {
-    return std::make_unique<Store>(g.store.empty() ? Store::default_root()
-                                                   : std::filesystem::path(g.store));
-}
-
 /// "1048576", "512M", "10G", "1.5GiB" (powers of 1024); throws Error{Usage}.
 std::uint64_t parse_size(const std::string& text) {
     std::size_t used = 0;
@@ -84,13 +79,13 @@ nlohmann::json to_json(const Store& s, const PathInfo& info) {
             {"references", refs}};
 }
 
-int run_verify(const GlobalOptions& g, bool json) {
-    auto s = open_store(g);
-    auto report = s->verify();
+int run_verify(Session& session, bool json) {
+    Store& s = session.store();
+    auto report = s.verify();
     if (json) {
         nlohmann::json problems = nlohmann::json::array();
         for (const auto& p : report.problems) {
-            problems.push_back({{"path", s->to_absolute(p.path).string()}, {"message", p.message}});
+            problems.push_back({{"path", s.to_absolute(p.path).string()}, {"message", p.message}});
         }
         print_json({{"checked", report.checked},
                     {"ok", report.ok()},
@@ -104,7 +99,7 @@ int run_verify(const GlobalOptions& g, bool json) {
         return 0;
     }
     Error error(ErrorKind::Integrity,
-                fmt::format("the store {} failed verification", s->root().string()));
+                fmt::format("the store {} failed verification", s.root().string()));
     for (const auto& p : report.problems) {
         error.add_note(p.message);
     }
@@ -114,23 +109,23 @@ int run_verify(const GlobalOptions& g, bool json) {
     throw error;
 }
 
-int run_gc(const GlobalOptions& g, const StoreArgs& a, bool json) {
-    auto s = open_store(g);
+int run_gc(Session& session, const StoreArgs& a, bool json) {
+    Store& s = session.store();
     store::GcOptions options;
     for (const auto& k : a.keep) {
-        options.keep.push_back(s->parse_path_argument(k));
+        options.keep.push_back(s.parse_path_argument(k));
     }
     if (!a.max_size.empty()) {
         options.max_size = parse_size(a.max_size);
     }
     options.dry_run = a.dry_run;
-    auto r = s->gc(options);
+    auto r = s.gc(options);
     nlohmann::json deleted = nlohmann::json::array();
     for (const auto& p : r.deleted) {
-        deleted.push_back(s->to_absolute(p).string());
+        deleted.push_back(s.to_absolute(p).string());
         if (!json) {
             print_line(fmt::format("{} {}", a.dry_run ? "would delete" : "deleted",
-                                   s->to_absolute(p).string()));
+                                   s.to_absolute(p).string()));
         }
     }
     if (json) {
@@ -153,57 +148,58 @@ int run_gc(const GlobalOptions& g, const StoreArgs& a, bool json) {
     return 0;
 }
 
-int run_path_info(const GlobalOptions& g, const StoreArgs& a, bool json) {
-    auto s = open_store(g);
-    const auto paths = store_paths_of_arguments(g, *s, {a.path});
+int run_path_info(Session& session, const StoreArgs& a, bool json) {
+    Store& s = session.store();
+    const auto paths = store_paths_of_arguments(session, s, {a.path});
     if (json) {
         // One object for a path; an array (one object per built output) for an ATTRPATH.
         if (!is_attrpath_argument(a.path)) {
-            print_json(to_json(*s, s->get_path_info(paths.front())));
+            print_json(to_json(s, s.get_path_info(paths.front())));
         } else {
             nlohmann::json out = nlohmann::json::array();
             for (const auto& p : paths) {
-                out.push_back(to_json(*s, s->get_path_info(p)));
+                out.push_back(to_json(s, s.get_path_info(p)));
             }
             print_json(out);
         }
         return 0;
     }
     for (const auto& p : paths) {
-        auto info = s->get_path_info(p);
-        print_line(s->to_absolute(info.path).string());
+        auto info = s.get_path_info(p);
+        print_line(s.to_absolute(info.path).string());
         print_line(fmt::format("  hash:       {}", info.hash));
         print_line(fmt::format("  size:       {}", info.size));
         print_line(fmt::format("  registered: {}", format_time(info.registration_time)));
         print_line(fmt::format("  deriver:    {}", info.deriver.value_or("-")));
         print_line(fmt::format("  references: {}", info.references.size()));
         for (const auto& r : info.references) {
-            print_line("    " + s->to_absolute(r).string());
+            print_line("    " + s.to_absolute(r).string());
         }
     }
     return 0;
 }
 
-int run_ls(const GlobalOptions& g, bool json) {
-    auto s = open_store(g);
-    auto all = s->list();
+int run_ls(Session& session, bool json) {
+    Store& s = session.store();
+    auto all = s.list();
     if (json) {
         nlohmann::json out = nlohmann::json::array();
         for (const auto& info : all) {
-            out.push_back(to_json(*s, info));
+            out.push_back(to_json(s, info));
         }
         print_json(out);
         return 0;
     }
     for (const auto& info : all) {
-        print_line(s->to_absolute(info.path).string());
+        print_line(s.to_absolute(info.path).string());
     }
     return 0;
 }
 
 } // namespace
 
-RunFn setup_store(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_store(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto args = std::make_shared<StoreArgs>();
     auto add_dir_args = std::make_shared<AddDirArgs>();
     cmd.require_subcommand(1);
@@ -229,22 +225,22 @@ RunFn setup_store(CLI::App& cmd, const GlobalOptions& global) {
     CLI::App* ls = add("ls", "List valid store paths");
     CLI::App* add_dir = add_store_add_dir(cmd, *add_dir_args);
     add_dir->add_flag("--json", args->json, "Print results as JSON");
-    return [&global, args, add_dir_args, verify, gc, info, ls, add_dir]() -> int {
+    return [&global, &session, args, add_dir_args, verify, gc, info, ls, add_dir]() -> int {
         const bool json = global.json || args->json;
         if (verify->parsed()) {
-            return run_verify(global, json);
+            return run_verify(session, json);
         }
         if (gc->parsed()) {
-            return run_gc(global, *args, json);
+            return run_gc(session, *args, json);
         }
         if (info->parsed()) {
-            return run_path_info(global, *args, json);
+            return run_path_info(session, *args, json);
         }
         if (ls->parsed()) {
-            return run_ls(global, json);
+            return run_ls(session, json);
         }
         if (add_dir->parsed()) {
-            return run_store_add_dir(global, *add_dir_args, json);
+            return run_store_add_dir(session, *add_dir_args, json);
         }
         return 2;
     };

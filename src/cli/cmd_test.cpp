@@ -12,7 +12,8 @@
 
 namespace cudapkgs::cli {
 
-RunFn setup_test(CLI::App& cmd, const GlobalOptions& global) {
+RunFn setup_test(CLI::App& cmd, Session& session) {
+    const GlobalOptions& global = session.global();
     auto attrpath = std::make_shared<std::string>();
     auto path = std::make_shared<std::string>();
     cmd.add_option("ATTRPATH", *attrpath, "A package with testers, e.g. cudaPackages_13_0.saxpy")
@@ -20,13 +21,13 @@ RunFn setup_test(CLI::App& cmd, const GlobalOptions& global) {
     cmd.add_option("--path", *path,
                    "Test this already-built output (e.g. a store copied from another machine) "
                    "instead of building ATTRPATH");
-    return [attrpath, path, &global] {
-        BuildSession session(global, "auto");
-        auto target = session.targets({*attrpath}).front();
+    return [attrpath, path, &global, &session] {
+        BuildSession build(session, {*attrpath}, "auto");
+        auto target = build.targets({*attrpath}).front();
         if (!target.package->recipe || target.package->recipe->testers.empty()) {
             fail(ErrorKind::InvalidInput, "'{}' has no testers", target.attrpath);
         }
-        const std::string driver_dir = session.eval.config.driver_lib_dir;
+        const std::string driver_dir = build.eval.config.driver_lib_dir;
         // The GPU is checked first: without one, nothing is built.
         auto gpu = toolchain::detect_gpu(driver_dir);
         if (!gpu.usable) {
@@ -46,7 +47,7 @@ RunFn setup_test(CLI::App& cmd, const GlobalOptions& global) {
                 fail(ErrorKind::InvalidInput, "--path {}: no such directory", *path);
             }
         } else {
-            out = session.builder->build({target}).front().outputs.at("out");
+            out = build.builder->build({target}).front().outputs.at("out");
         }
         auto report = toolchain::run_testers(target.package->recipe->testers, out, {}, driver_dir);
         if (global.json) {

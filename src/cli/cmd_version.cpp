@@ -4,7 +4,8 @@
 
 namespace cudapkgs::cli {
 
-RunFn setup_version(CLI::App&, const GlobalOptions& global) {
+RunFn setup_version(CLI::App&, Session& session) {
+    const GlobalOptions& global = session.global();
     return [&global] {
         if (global.json) {
             print_json({{"version", CUDAPKGS_VERSION}});

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
-// The command table: one row per command (name, summary, example, setup function).
+// The command table: one row per command (name, what it needs, summary, example, setup).
 #pragma once
 
 #include "options.hpp"
+#include "session.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -15,11 +16,13 @@ namespace cudapkgs::cli {
 /// Runs a parsed command and returns its exit code.
 using RunFn = std::function<int()>;
 
-/// Adds a command's options to `cmd` and returns what runs it once parsing succeeded.
-using SetupFn = RunFn (*)(CLI::App& cmd, const GlobalOptions& global);
+/// Adds a command's options to `cmd` and returns what runs it once parsing succeeded. The
+/// session gives the global options and, as the row's `needs` allows, the evaluator and store.
+using SetupFn = RunFn (*)(CLI::App& cmd, Session& session);
 
 struct CommandSpec {
     std::string_view name;
+    Needs needs; ///< what main sets up for it (session.hpp); Nothing never loads manifests
     std::string_view summary;
     std::string_view example;
     SetupFn setup;
@@ -33,27 +36,27 @@ std::span<const CommandSpec> commands();
 CLI::App* add_subcommand_with_json(CLI::App& group, const char* name, const char* help, bool& json);
 
 // One setup function per cmd_<name>.cpp.
-RunFn setup_version(CLI::App&, const GlobalOptions&);
-RunFn setup_list(CLI::App&, const GlobalOptions&);
-RunFn setup_eval(CLI::App&, const GlobalOptions&);
-RunFn setup_flags(CLI::App&, const GlobalOptions&);
-RunFn setup_build(CLI::App&, const GlobalOptions&);
-RunFn setup_env(CLI::App&, const GlobalOptions&);
-RunFn setup_test(CLI::App&, const GlobalOptions&);
-RunFn setup_features(CLI::App&, const GlobalOptions&);
-RunFn setup_show_derivation(CLI::App&, const GlobalOptions&);
-RunFn setup_cdi(CLI::App&, const GlobalOptions&);
-RunFn setup_fetch(CLI::App&, const GlobalOptions&);
-RunFn setup_store(CLI::App&, const GlobalOptions&);
-RunFn setup_elf(CLI::App&, const GlobalOptions&);
-RunFn setup_check(CLI::App&, const GlobalOptions&);
-RunFn setup_lock(CLI::App&, const GlobalOptions&);
-RunFn setup_cache_key(CLI::App&, const GlobalOptions&);
-RunFn setup_mirror(CLI::App&, const GlobalOptions&);
-RunFn setup_manifests(CLI::App&, const GlobalOptions&);
-RunFn setup_doctor(CLI::App&, const GlobalOptions&);
-RunFn setup_gpu_info(CLI::App&, const GlobalOptions&);
-RunFn setup_build_source(CLI::App&, const GlobalOptions&);
-RunFn setup_cache(CLI::App&, const GlobalOptions&);
+RunFn setup_version(CLI::App&, Session&);
+RunFn setup_list(CLI::App&, Session&);
+RunFn setup_eval(CLI::App&, Session&);
+RunFn setup_flags(CLI::App&, Session&);
+RunFn setup_build(CLI::App&, Session&);
+RunFn setup_env(CLI::App&, Session&);
+RunFn setup_test(CLI::App&, Session&);
+RunFn setup_features(CLI::App&, Session&);
+RunFn setup_show_derivation(CLI::App&, Session&);
+RunFn setup_cdi(CLI::App&, Session&);
+RunFn setup_fetch(CLI::App&, Session&);
+RunFn setup_store(CLI::App&, Session&);
+RunFn setup_elf(CLI::App&, Session&);
+RunFn setup_check(CLI::App&, Session&);
+RunFn setup_lock(CLI::App&, Session&);
+RunFn setup_cache_key(CLI::App&, Session&);
+RunFn setup_mirror(CLI::App&, Session&);
+RunFn setup_manifests(CLI::App&, Session&);
+RunFn setup_doctor(CLI::App&, Session&);
+RunFn setup_gpu_info(CLI::App&, Session&);
+RunFn setup_build_source(CLI::App&, Session&);
+RunFn setup_cache(CLI::App&, Session&);
 
 } // namespace cudapkgs::cli

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "context.hpp"
 
+#include "session.hpp"
+
 #include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/store/tree_hash.hpp>
 #include <cudapkgs/toolchain/host_compiler.hpp>
@@ -228,18 +230,23 @@ std::vector<store::StorePath> built_outputs(EvalContext& ctx, store::Store& stor
 
 } // namespace
 
-std::vector<store::StorePath> store_paths_of_arguments(const GlobalOptions& global,
-                                                       store::Store& store,
+std::vector<store::StorePath> store_paths_of_arguments(Session& session, store::Store& store,
                                                        const std::vector<std::string>& arguments) {
-    std::optional<EvalContext> ctx; // loaded for the first ATTRPATH only
+    std::vector<std::string> attrpaths;
+    for (const auto& argument : arguments) {
+        if (is_attrpath_argument(argument)) {
+            attrpaths.push_back(argument);
+        }
+    }
+    EvalContext* ctx = nullptr; // loaded only when there is an ATTRPATH
     std::vector<store::StorePath> out;
     for (const auto& argument : arguments) {
         if (!is_attrpath_argument(argument)) {
             out.push_back(store.parse_path_argument(argument));
             continue;
         }
-        if (!ctx) {
-            ctx.emplace(make_eval_context(global));
+        if (ctx == nullptr) {
+            ctx = &session.eval(attrpaths);
         }
         for (auto& p : built_outputs(*ctx, store, argument)) {
             out.push_back(std::move(p));

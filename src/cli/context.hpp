@@ -17,6 +17,8 @@
 
 namespace cudapkgs::cli {
 
+class Session;
+
 /// Everything a command needs to evaluate attribute paths, loaded once.
 struct EvalContext {
     config::Config config;
@@ -66,8 +68,8 @@ bool is_attrpath_argument(const std::string& argument);
 /// whatever the number of ATTRPATHs). Throws Error{InvalidInput} for a path outside the store,
 /// an unknown attribute, or a package none of whose outputs is built (the note says which
 /// `cudapkgs build` makes them).
-std::vector<store::StorePath> store_paths_of_arguments(const GlobalOptions& global,
-                                                       store::Store& store,
+/// The ATTRPATHs are evaluated through session.eval(), so --frozen applies to them.
+std::vector<store::StorePath> store_paths_of_arguments(Session& session, store::Store& store,
                                                        const std::vector<std::string>& arguments);
 
 } // namespace cudapkgs::cli

@@ -12,6 +12,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <deque>
 #include <iostream>
 #include <new>
 #include <unistd.h>
@@ -100,11 +101,14 @@ int run_cli(int argc, char** argv) {
     GlobalOptions global;
     add_global_options(app, global);
 
+    // One session per row: what it sets up, on first use, is what the row's `needs` says.
+    std::deque<Session> sessions;
     std::vector<std::pair<CLI::App*, RunFn>> runners;
     for (const auto& spec : commands()) {
         CLI::App* sub = app.add_subcommand(std::string(spec.name), std::string(spec.summary));
         sub->footer(fmt::format("\nExample:\n  {}\n", spec.example));
-        runners.emplace_back(sub, spec.setup(*sub, global));
+        Session& session = sessions.emplace_back(global, spec.needs, spec.name);
+        runners.emplace_back(sub, spec.setup(*sub, session));
     }
 
     try {

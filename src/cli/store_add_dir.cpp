@@ -25,8 +25,8 @@ CLI::App* add_store_add_dir(CLI::App& store, AddDirArgs& args) {
     return sub;
 }
 
-int run_store_add_dir(const GlobalOptions& global, const AddDirArgs& args, bool json) {
-    store::Store s(store_dir(global));
+int run_store_add_dir(Session& session, const AddDirArgs& args, bool json) {
+    store::Store& s = session.store();
     std::vector<store::StorePath> refs;
     for (const auto& r : args.references) {
         refs.push_back(s.parse_path_argument(r));

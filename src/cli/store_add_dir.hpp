@@ -4,6 +4,7 @@
 #pragma once
 
 #include "options.hpp"
+#include "session.hpp"
 
 #include <CLI/CLI.hpp>
 
@@ -23,6 +24,6 @@ CLI::App* add_store_add_dir(CLI::App& store, AddDirArgs& args);
 
 /// Copies `args.dir` into the store as `<hash>-<name>` (hash of the name, content and
 /// references) with the given references, and prints its path. Exit 0.
-int run_store_add_dir(const GlobalOptions& global, const AddDirArgs& args, bool json);
+int run_store_add_dir(Session& session, const AddDirArgs& args, bool json);
 
 } // namespace cudapkgs::cli

@@ -3,13 +3,13 @@
 // What happens after each attempt lives in transfer.cpp.
 #include "curl_fetcher.hpp"
 
+#include <cudapkgs/fetch/curl_handle.hpp>
 #include <cudapkgs/util/interrupt.hpp>
 
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <cstring>
-#include <mutex>
 #include <thread>
 
 namespace cudapkgs::fetch {
@@ -19,11 +19,6 @@ namespace {
 constexpr auto kReportInterval = std::chrono::milliseconds(200);
 constexpr auto kLockPollInterval = std::chrono::milliseconds(200);
 constexpr auto kMaxPollWait = std::chrono::milliseconds(500);
-
-void init_curl_once() {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-}
 
 } // namespace
 
@@ -142,14 +137,11 @@ void Transfer::emit(ProgressPhase phase, std::string message) {
 CurlFetcher::CurlFetcher(FetchOptions options, std::string protocols)
     : m_options(std::move(options)), m_protocols(std::move(protocols)),
       m_rng(std::random_device{}()) {
-    init_curl_once();
+    init_libcurl();
 }
 
 CURL* CurlFetcher::make_easy(Transfer& t) {
-    CURL* easy = curl_easy_init();
-    if (easy == nullptr) {
-        fail(ErrorKind::Internal, "cannot create a libcurl handle");
-    }
+    CURL* easy = new_handle({m_protocols, redirect_protocols(t), m_options});
     curl_easy_setopt(easy, CURLOPT_URL, t.url().raw().c_str());
     curl_easy_setopt(easy, CURLOPT_PRIVATE, &t);
     curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, &write_cb);
@@ -157,23 +149,6 @@ CURL* CurlFetcher::make_easy(Transfer& t) {
     curl_easy_setopt(easy, CURLOPT_HEADERFUNCTION, &header_cb);
     curl_easy_setopt(easy, CURLOPT_HEADERDATA, &t);
     curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, t.errbuf);
-    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, m_protocols.c_str());
-    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(easy, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(easy, CURLOPT_REDIR_PROTOCOLS_STR, redirect_protocols(t));
-    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(m_options.connect_timeout.count() * 1000));
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, m_options.low_speed_limit);
-    curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME,
-                     static_cast<long>(m_options.low_speed_time.count()));
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYPEER, 1L); // never configurable
-    curl_easy_setopt(easy, CURLOPT_SSL_VERIFYHOST, 2L);
-    if (!m_options.ca_bundle.empty()) {
-        curl_easy_setopt(easy, CURLOPT_CAINFO, m_options.ca_bundle.c_str());
-    }
-    curl_easy_setopt(easy, CURLOPT_USERAGENT, "cudapkgs/" CUDAPKGS_VERSION);
-    curl_easy_setopt(easy, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_IGNORED));
     if (t.offset > 0) {
         // CURLOPT_RANGE rather than RESUME_FROM: libcurl then hands us a 200 (a server that
         // ignores ranges) instead of failing, and check_response_status() restarts from zero.

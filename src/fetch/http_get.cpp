@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <cudapkgs/fetch/curl_handle.hpp>
 #include <cudapkgs/fetch/http_get.hpp>
 #include <cudapkgs/fetch/retry.hpp>
 #include <cudapkgs/fetch/url.hpp>
@@ -8,7 +9,6 @@
 
 #include <filesystem>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 namespace cudapkgs::fetch {
@@ -35,31 +35,10 @@ std::size_t append_cb(char* ptr, std::size_t size, std::size_t nmemb, void* user
 using EasyPtr = std::unique_ptr<CURL, decltype(&curl_easy_cleanup)>;
 
 EasyPtr make_easy(const std::string& url, const FetchOptions& options) {
-    static std::once_flag once;
-    std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
-    EasyPtr easy(curl_easy_init(), &curl_easy_cleanup);
-    if (!easy) {
-        fail(ErrorKind::Internal, "cannot create a libcurl handle");
-    }
-    const char* protocols = options.offline ? "file" : "http,https,file";
-    CURL* e = easy.get();
-    curl_easy_setopt(e, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, protocols);
-    curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, options.offline ? "file" : "http,https");
-    curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(e, CURLOPT_MAXREDIRS, 10L);
-    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
-                     static_cast<long>(options.connect_timeout.count() * 1000));
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, options.low_speed_limit);
-    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, static_cast<long>(options.low_speed_time.count()));
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
-    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
-    curl_easy_setopt(e, CURLOPT_USERAGENT, "cudapkgs/" CUDAPKGS_VERSION);
-    curl_easy_setopt(e, CURLOPT_NETRC, static_cast<long>(CURL_NETRC_IGNORED));
-    if (!options.ca_bundle.empty()) {
-        curl_easy_setopt(e, CURLOPT_CAINFO, options.ca_bundle.c_str());
-    }
+    EasyPtr easy(new_handle({options.offline ? "file" : "http,https,file",
+                             options.offline ? "file" : "http,https", options}),
+                 &curl_easy_cleanup);
+    curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
     return easy;
 }
 

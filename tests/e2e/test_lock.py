@@ -102,6 +102,21 @@ def drift(world, lock, lock_path):
     check("manifest cuda/redistrib_13.0.2.json changed: sha256" in err, f"manifest drift: {err}")
     check("store path of cudaPackages_13_0.cuda_cudart" in err, f"store path drift: {err}")
     check(out == "", "nothing on stdout when frozen fails")
+    # Every evaluating command honours --frozen, not only those that used to check it.
+    cudart = "cudaPackages_13_0.cuda_cudart"
+    for command in (["show-derivation", cudart], ["env", cudart], ["test", cudart],
+                    ["features", cudart], ["cache-key", cudart], ["store", "path-info", cudart],
+                    ["mirror", "sync", "--set", "cudaPackages_13_0", "--dest",
+                     world.path("frozen-mirror")]):
+        code, out, err = run(*lock_args(world, edited, "--frozen", "--lock", lock_path),
+                             *command, env=world.env)
+        check(code == 3 and "upstream archive changed" in err,
+              f"--frozen {' '.join(command[:2])} after an upstream change: {code} {err}")
+    check(not os.path.exists(world.path("frozen-mirror")), "a frozen mirror sync copied files")
+    # Commands that evaluate nothing ignore --frozen (and never read the manifests).
+    code, out, err = run(*lock_args(world, edited, "--frozen", "--lock", world.path("none.lock")),
+                         "version", env=world.env)
+    check(code == 0, f"--frozen version without a lock: {code} {err}")
     # Licence drift: accepting unfree licences is recorded and compared too.
     code, out, err = run(*lock_args(world, None, "--frozen", "--lock", lock_path,
                                     "--option", "allowUnfree", "true"), "list", env=world.env)
