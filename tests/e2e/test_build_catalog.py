@@ -87,13 +87,12 @@ def available(name, system):
     return {p["attr"]: p for p in packages[(name, system)] if p["available"]}
 
 
-# Dependencies of the packages the generator has no table entry for: their NEEDED entries
-# point at these dependencies' libraries.
+# Dependencies of the packages whose links the generator takes from their declared
+# dependencies (no table entry, or "@deps"): their NEEDED entries point at those libraries.
 deps = {}
 for (name, system), pkgs in packages.items():
     for p in pkgs:
-        known = synth_mirror.spec_for(p["pname"], p["version"], None) is not None
-        if known or p["pname"] in synth_mirror.PLAIN or p["pname"] in SOURCE_PNAMES \
+        if not synth_mirror.needs_deps(p["pname"], p["version"]) or p["pname"] in SOURCE_PNAMES \
                 or not p["available"] or p["pname"] in deps:
             continue
         value = json_of("--system", system, *UNFREE, "eval", f"{name}.{p['attr']}")
