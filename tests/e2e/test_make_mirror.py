@@ -62,7 +62,7 @@ class MakeMirrorTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="cudapkgs-mirror-e2e-")
         # The build tree's copy is kept between runs (the cache); the fresh one proves that a
         # clean run produces the same bytes.
-        cls.out = os.path.join(build, "mirror-small") if build else os.path.join(cls.tmp, "m1")
+        cls.out = os.path.join(build, "mirror-make-mirror-test") if build else os.path.join(cls.tmp, "m1")
         cls.first = run_generator(cls.out)
         cls.manifest = load_json(os.path.join(cls.out, "cuda/redist/redistrib_13.0.2.json"))
 
