@@ -56,6 +56,21 @@ def expect(args, rc, stderr_contains=(), stdout_contains=(), env=None):
     return code, out, err
 
 
+def unittest_main():
+    """Runs the script's unittest cases; exits 1 when one failed, 77 (skipped, as CTest's
+    SKIP_RETURN_CODE says) when none failed but one was skipped, else 0, so a skipped case
+    never reads as a pass."""
+    import unittest
+    result = unittest.main(exit=False, verbosity=2).result
+    if not result.wasSuccessful():
+        sys.exit(1)
+    if result.skipped:
+        for case, reason in result.skipped:
+            print(f"SKIP: {case.id()}: {reason}", file=sys.stderr)
+        sys.exit(77)
+    sys.exit(0)
+
+
 def finish():
     """Exits non-zero when any check failed."""
     if _failures:

@@ -10,6 +10,9 @@ import sys
 import tempfile
 import unittest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
+
 BIN = os.environ.get("CUDAPKGS_BIN", "cudapkgs")
 UUIDS = ["GPU-11111111-2222-3333-4444-555555555555", "GPU-aaaaaaaa-bbbb-cccc-dddd-eeeeeeeeeeee"]
 NAME_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9_.:-]*[A-Za-z0-9])?$")
@@ -189,4 +192,4 @@ class CdiTest(unittest.TestCase):
 
 
 if __name__ == "__main__":
-    unittest.main()
+    harness.unittest_main()

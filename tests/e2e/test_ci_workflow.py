@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: Apache-2.0
 """Runs the shell steps of docs/ci.md (docs/ci/steps.sh) against a local mirror: cache-key,
 build, a rebuild on the restored (and relocated) store that fetches nothing, env, and the
-example CMake project. Exits 77, saying why, while `cudapkgs build` or `cudapkgs env` is
-missing from the binary under test."""
+example CMake project. A binary under test without `cudapkgs build` or `cudapkgs env` fails
+(both exist; a missing one is a regression, not a reason to skip). Exits 77 only when the
+fixture mirror cannot be made (no CUDA install)."""
 
 import os
 import shutil
@@ -38,7 +39,8 @@ def steps(step, env, cwd):
 def main():
     ok, why = has_command("build")
     if not ok:
-        ci_fixture.skip(f"'cudapkgs build' is not available in {harness.BIN} yet: {why}")
+        check(False, f"'cudapkgs build' is missing from {harness.BIN}: {why}")
+        harness.finish()
     ci_fixture.World(PACKAGES, "mirror-ci-nvcc").serve(scenario)
 
 
@@ -73,7 +75,8 @@ def scenario(world, server, url):
 
     ok, why = has_command("env")
     if not ok:
-        ci_fixture.skip(f"build steps passed; 'cudapkgs env' is not available yet: {why}")
+        check(False, f"build steps passed; 'cudapkgs env' is missing from {harness.BIN}: {why}")
+        harness.finish()
     code, out, err = steps("all", env2, cwd)
     check(code == 0, f"steps.sh all: exit {code}: {err[-3000:]}")
     check(os.path.isfile(os.path.join(world.path("project"), "saxpy")), "example project built")

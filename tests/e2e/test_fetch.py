@@ -13,9 +13,11 @@ import sys
 import tempfile
 import time
 import unittest
+
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import harness  # noqa: E402
 import mirror_server  # noqa: E402
 import unsafe_archives  # noqa: E402
 
@@ -347,4 +349,4 @@ if __name__ == "__main__":
     if not BIN:
         print("CUDAPKGS_BIN is not set", file=sys.stderr)
         sys.exit(77)
-    unittest.main(verbosity=2)
+    harness.unittest_main()

@@ -18,6 +18,7 @@ SOURCE = os.environ.get("CUDAPKGS_SOURCE_DIR", os.path.normpath(os.path.join(HER
 SCRIPT = os.path.join(SOURCE, "tests", "fixtures", "make_mirror.py")
 BIN = os.environ.get("CUDAPKGS_BIN")
 sys.path.insert(0, HERE)
+import harness  # noqa: E402
 import mirror_server  # noqa: E402
 
 COMPONENTS = {"cuda_cudart": "13.0.96", "cuda_cccl": "13.0.85"}
@@ -61,7 +62,7 @@ class MakeMirrorTest(unittest.TestCase):
         cls.tmp = tempfile.mkdtemp(prefix="cudapkgs-mirror-e2e-")
         # The build tree's copy is kept between runs (the cache); the fresh one proves that a
         # clean run produces the same bytes.
-        cls.out = os.path.join(build, "mirror-small") if build else os.path.join(cls.tmp, "m1")
+        cls.out = os.path.join(build, "mirror-make-mirror-test") if build else os.path.join(cls.tmp, "m1")
         cls.first = run_generator(cls.out)
         cls.manifest = load_json(os.path.join(cls.out, "cuda/redist/redistrib_13.0.2.json"))
 
@@ -181,4 +182,4 @@ if __name__ == "__main__":
     if not os.path.isdir("/usr/local/cuda/dist-info"):
         print("no pip-wheel CUDA install at /usr/local/cuda: skipping", file=sys.stderr)
         sys.exit(77)
-    unittest.main(verbosity=2)
+    harness.unittest_main()
