@@ -57,12 +57,10 @@ def main():
     only = set(args.only.split(","))
     print(f"cudapkgs reliability suite: binary {common.BIN}, seed {seed}, {'long' if args.long else 'short'} mode",
           flush=True)
-    if not os.path.isfile("/usr/local/cuda/dist-info") and not os.path.isdir("/usr/local/cuda/dist-info") \
-            and shutil.which("nvcc") is None:
-        print("no CUDA install to make the mirror from; skipping")
-        return 77
     start = time.monotonic()
     mirror = Mirror()
+    if mirror.synthetic:
+        print("no CUDA install here: the mirror is synthetic (tests/fixtures/synth_mirror.py)", flush=True)
     try:
         if "crash" in only:
             import crash
