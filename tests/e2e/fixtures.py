@@ -23,6 +23,40 @@ def ensure_mirror(components, name="mirror-small", extra=()):
     return out
 
 
+def has_cuda_install():
+    """True where /usr/local/cuda holds the pip-wheel CUDA 13.0 install make_mirror.py reads."""
+    return os.path.isdir("/usr/local/cuda/dist-info")
+
+
+def synthetic_mirror(components, name):
+    """The make_mirror.py layout (`<out>/cuda/redist/redistrib_13.0.2.json` holding only
+    `components`, archives below it) from tests/fixtures/synth_mirror.py: small archives in
+    NVIDIA's layout with the real sonames, for machines without a CUDA install."""
+    out = os.path.join(BINARY_DIR, name + "-synthetic")
+    src = tempfile.mkdtemp(prefix="synth-src-")
+    os.makedirs(os.path.join(src, "cuda"))
+    with open(os.path.join(SOURCE_DIR, "manifests", "cuda", "redistrib_13.0.2.json"), encoding="utf-8") as f:
+        manifest = json.load(f)
+    manifest = {k: v for k, v in manifest.items() if k.startswith("release_") or k in components}
+    with open(os.path.join(src, "cuda", "redistrib_13.0.2.json"), "w", encoding="utf-8") as f:
+        json.dump(manifest, f, indent=2)
+    subprocess.run([sys.executable, os.path.join(SOURCE_DIR, "tests", "fixtures", "synth_mirror.py"),
+                    "--manifests", src, "--out", out, "--products", "cuda", "--platforms", "linux-x86_64"],
+                   check=True, stdout=subprocess.DEVNULL)
+    shutil.rmtree(src, ignore_errors=True)
+    shutil.copy(os.path.join(out, "manifests", "cuda", "redistrib_13.0.2.json"),
+                os.path.join(out, "cuda", "redist", "redistrib_13.0.2.json"))
+    return out
+
+
+def small_mirror(components, name):
+    """Real archives from the CUDA install where there is one, else synthetic ones (same
+    packages, versions and sonames); returns (mirror directory, True when synthetic)."""
+    if has_cuda_install():
+        return ensure_mirror(components, name), False
+    return synthetic_mirror(components, name), True
+
+
 def manifests_for(mirror, products=("cuda",)):
     """A manifests directory using the mirror's manifests, pinned as cudaPackages_13_0."""
     d = tempfile.mkdtemp(prefix="cudapkgs-manifests-")

@@ -21,7 +21,7 @@ BINARY_DIR = os.environ["CUDAPKGS_TEST_BINARY_DIR"]
 sys.path.insert(0, os.path.join(SOURCE_DIR, "tests", "e2e"))
 
 import mirror_server  # noqa: E402
-from fixtures import SMALL, ensure_mirror, manifests_for  # noqa: E402
+from fixtures import SMALL, manifests_for, small_mirror  # noqa: E402
 
 TARGETS = [f"cudaPackages_13_0.{p}" for p in SMALL]
 WORK = tempfile.mkdtemp(prefix="cudapkgs-reliability-")
@@ -88,41 +88,13 @@ def cudapkgs(*args, env=None, timeout=300, cwd=None):
     return proc.returncode, proc.stdout, proc.stderr
 
 
-def has_cuda_install():
-    return os.path.isdir("/usr/local/cuda/dist-info") or shutil.which("nvcc") is not None
-
-
-def synthetic_mirror():
-    """Without a CUDA install: the same three packages of CUDA 13.0.2 from synth_mirror.py
-    (small archives in NVIDIA's layout); returns (mirror root, manifests directory)."""
-    src = tempfile.mkdtemp(prefix="synth-src-", dir=WORK)
-    os.makedirs(os.path.join(src, "cuda"))
-    shutil.copy(os.path.join(SOURCE_DIR, "manifests", "cuda", "redistrib_13.0.2.json"), os.path.join(src, "cuda"))
-    root = os.path.join(BINARY_DIR, "synth-reliability")
-    subprocess.run([sys.executable, os.path.join(SOURCE_DIR, "tests", "fixtures", "synth_mirror.py"),
-                    "--manifests", src, "--out", root, "--products", "cuda", "--platforms", "linux-x86_64"],
-                   check=True, stdout=subprocess.DEVNULL)
-    manifests = tempfile.mkdtemp(prefix="manifests-", dir=WORK)
-    os.makedirs(os.path.join(manifests, "cuda"))
-    shutil.copy(os.path.join(root, "manifests", "cuda", "redistrib_13.0.2.json"), os.path.join(manifests, "cuda"))
-    with open(os.path.join(manifests, "sets.json"), "w") as f:
-        json.dump({"sets": {"cudaPackages_13_0": {"cuda": "13.0.2"}},
-                   "aliases": {"cudaPackages": "cudaPackages_13_0"}}, f)
-    return root, manifests
-
-
 class Mirror:
     """The small mirror (cudart, cccl, crt) behind the fault-injecting server: real CUDA 13.0
     files where the machine has them, else synthetic archives of the same packages."""
 
     def __init__(self, cert=None, key=None):
-        if has_cuda_install():
-            self.root = ensure_mirror(SMALL, name="mirror-reliability")
-            self.manifests = manifests_for(self.root)
-            self.synthetic = False
-        else:
-            self.root, self.manifests = synthetic_mirror()
-            self.synthetic = True
+        self.root, self.synthetic = small_mirror(SMALL, name="mirror-reliability")
+        self.manifests = manifests_for(self.root)
         self.server, self.port = mirror_server.start(self.root, cert, key)
         self.url = f"{'https' if cert else 'http'}://127.0.0.1:{self.port}"
         with open(os.path.join(self.manifests, "cuda", "redistrib_13.0.2.json")) as f:
