@@ -10,6 +10,8 @@ namespace {
 constexpr std::array kCommands = {
     CommandSpec{"list", "List package sets, or the packages of one set",
                 "cudapkgs list cudaPackages_12_8", &setup_list},
+    CommandSpec{"matrix", "Table of what each set offers of each product on each platform",
+                "cudapkgs matrix cudnn tensorrt", &setup_matrix},
     CommandSpec{"eval", "Print the value at an attribute path as JSON",
                 "cudapkgs eval cudaPackages_12_8.cudnn.version", &setup_eval},
     CommandSpec{"build", "Build packages into the store and print their store paths",

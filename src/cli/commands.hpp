@@ -35,6 +35,7 @@ CLI::App* add_subcommand_with_json(CLI::App& group, const char* name, const char
 // One setup function per cmd_<name>.cpp.
 RunFn setup_version(CLI::App&, const GlobalOptions&);
 RunFn setup_list(CLI::App&, const GlobalOptions&);
+RunFn setup_matrix(CLI::App&, const GlobalOptions&);
 RunFn setup_eval(CLI::App&, const GlobalOptions&);
 RunFn setup_flags(CLI::App&, const GlobalOptions&);
 RunFn setup_build(CLI::App&, const GlobalOptions&);
