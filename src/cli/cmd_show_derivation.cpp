@@ -14,11 +14,17 @@ RunFn setup_show_derivation(CLI::App& cmd, Session& session) {
         auto resolved = ctx.evaluator->resolve_package(*attrpath);
         auto paths = ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath);
         const auto& drv = ctx.evaluator->derivation(*resolved.set, *resolved.package);
-        print_json({{"attrpath", resolved.attrpath},
-                    {"hash", drv.hash},
-                    {"inputs", drv.inputs},
-                    {"outPaths", paths}},
-                   !global.json);
+        nlohmann::json out = {{"attrpath", resolved.attrpath},
+                              {"hash", drv.hash},
+                              {"inputs", drv.inputs},
+                              {"outPaths", paths}};
+        // Not inputs: the set's manifest releases and, for configuration-dependent pins, the
+        // branch this configuration took (sets.json), so a reader sees why this version.
+        out["set"] = {{"name", resolved.set->name()},
+                      {"redistSystem", resolved.set->redist_system()},
+                      {"manifests", resolved.set->manifest_versions()},
+                      {"pinBranches", resolved.set->pin_branches()}};
+        print_json(out, !global.json);
         return 0;
     };
 }

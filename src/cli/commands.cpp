@@ -12,6 +12,9 @@ namespace {
 constexpr std::array kCommands = {
     CommandSpec{"list", Needs::Manifests, "List package sets, or the packages of one set",
                 "cudapkgs list cudaPackages_12_8", &setup_list},
+    CommandSpec{"matrix", Needs::Manifests,
+                "Table of what each set offers of each product on each platform",
+                "cudapkgs matrix cudnn tensorrt", &setup_matrix},
     CommandSpec{"eval", Needs::Manifests, "Print the value at an attribute path as JSON",
                 "cudapkgs eval cudaPackages_12_8.cudnn.version", &setup_eval},
     CommandSpec{"build", Needs::Store, "Build packages into the store and print their store paths",

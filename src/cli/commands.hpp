@@ -38,6 +38,7 @@ CLI::App* add_subcommand_with_json(CLI::App& group, const char* name, const char
 // One setup function per cmd_<name>.cpp.
 RunFn setup_version(CLI::App&, Session&);
 RunFn setup_list(CLI::App&, Session&);
+RunFn setup_matrix(CLI::App&, Session&);
 RunFn setup_eval(CLI::App&, Session&);
 RunFn setup_flags(CLI::App&, Session&);
 RunFn setup_build(CLI::App&, Session&);

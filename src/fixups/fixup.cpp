@@ -334,6 +334,10 @@ FixupSet FixupSet::load(const std::vector<std::filesystem::path>& dirs) {
             const std::string file = f.string();
             json doc = util::parse_json_text(text, file);
             JsonCursor c(file, text);
+            if (f.filename() == "outputs.json") {
+                set.load_outputs_table(c, doc);
+                continue;
+            }
             c.expect_object(doc, "an object with 'rules'");
             check_keys(c, doc, {"$schema", "description", "rules"});
             for (const char* key : {"$schema", "description"}) {
@@ -349,6 +353,47 @@ FixupSet FixupSet::load(const std::vector<std::filesystem::path>& dirs) {
         }
     }
     return set;
+}
+
+void FixupSet::load_outputs_table(JsonCursor& c, const json& doc) {
+    c.expect_object(doc, "an object with 'outputs'");
+    check_keys(c, doc, {"$schema", "description", "rule", "outputs", "aliases"});
+    for (const char* key : {"$schema", "description", "rule"}) {
+        if (doc.contains(key)) {
+            auto s = c.enter(key);
+            c.expect_string(doc[key]);
+        }
+    }
+    if (auto it = doc.find("outputs"); it != doc.end()) {
+        auto s = c.enter("outputs");
+        c.expect_object(*it, "pname → [outputs]");
+        for (const auto& [pname, list] : it->items()) {
+            auto s2 = c.enter(pname);
+            std::vector<std::string> outputs = c.expect_strings(list);
+            if (outputs.empty() || outputs.front() != "out") {
+                c.error("a declared output list starts with \"out\"");
+            }
+            for (const auto& o : outputs) {
+                if (!contains(kOutputs, o)) {
+                    c.unknown_key(o, kOutputs);
+                }
+            }
+            m_outputs[pname] = std::move(outputs);
+        }
+    }
+    if (auto it = doc.find("aliases"); it != doc.end()) {
+        auto s = c.enter("aliases");
+        c.expect_object(*it, "attribute → pname");
+        for (const auto& [alias, target] : it->items()) {
+            auto s2 = c.enter(alias);
+            m_aliases[alias] = c.expect_string(target);
+        }
+    }
+}
+
+const std::vector<std::string>* FixupSet::declared_outputs(std::string_view pname) const {
+    auto it = m_outputs.find(pname);
+    return it == m_outputs.end() ? nullptr : &it->second;
 }
 
 const RuleList* FixupSet::find(std::string_view pname) const {

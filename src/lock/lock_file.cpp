@@ -73,6 +73,11 @@ void LockBuilder::add_set(const std::string& key, const pkgset::PackageSet& set)
                  {"manifests", versions},
                  {"capabilities", set.capabilities()},
                  {"forwardCompat", config.cuda_forward_compat}};
+    if (!set.pin_branches().empty()) {
+        // Which branch each configuration-dependent pin took (sets.json), e.g. tensorrt:
+        // "systems=aarch64-linux".
+        sets[key]["pinBranches"] = set.pin_branches();
+    }
 }
 
 void LockBuilder::add_closure(const std::string& key, const pkgset::PackageSet& set,

@@ -86,6 +86,12 @@ ManifestStore load_manifest_dirs(const std::vector<fs::path>& dirs) {
             for (auto& [set, products] : loaded.sets) {
                 store.pins.sets[set] = std::move(products);
             }
+            for (auto& [product, pin] : loaded.common) {
+                store.pins.common[product] = std::move(pin);
+            }
+            for (auto& [product, layout] : loaded.layouts) {
+                store.pins.layouts[product] = std::move(layout);
+            }
             for (auto& [alias, target] : loaded.aliases) {
                 store.pins.aliases[alias] = std::move(target);
             }

@@ -232,6 +232,93 @@ FeatureManifest parse_feature_manifest(std::string_view text, std::string_view p
     return f;
 }
 
+namespace {
+
+Pin parse_pin(Cursor& c, const json& value) {
+    if (value.is_string()) {
+        return {PinBranch{value.get<std::string>(), std::nullopt, {}, {}}};
+    }
+    if (!value.is_array() || value.empty()) {
+        c.error("expected a version or a non-empty list of {\"when\": {...}, \"version\": ...}");
+    }
+    Pin pin;
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        auto s = c.enter(std::to_string(i));
+        const json& b = value[i];
+        c.expect_object(b, "{\"when\": {...}, \"version\": ...}");
+        PinBranch branch;
+        for (const auto& [key, v] : b.items()) {
+            auto s2 = c.enter(key);
+            if (key == "version") {
+                branch.version = expect_string(c, v);
+            } else if (key == "when") {
+                c.expect_object(v, "conditions: jetson, systems, platforms");
+                for (const auto& [ckey, cv] : v.items()) {
+                    auto s3 = c.enter(ckey);
+                    if (ckey == "jetson") {
+                        branch.jetson = c.expect_bool(cv);
+                    } else if (ckey == "systems") {
+                        branch.systems = c.expect_strings(cv);
+                    } else if (ckey == "platforms") {
+                        branch.platforms = c.expect_strings(cv);
+                    } else {
+                        c.unknown_key(ckey, {"jetson", "systems", "platforms"});
+                    }
+                }
+            } else if (key != "description") {
+                c.unknown_key(key, {"when", "version", "description"});
+            }
+        }
+        if (branch.version.empty()) {
+            c.error("missing 'version'");
+        }
+        pin.push_back(std::move(branch));
+    }
+    if (pin.back().jetson || !pin.back().systems.empty() || !pin.back().platforms.empty()) {
+        c.error("the last branch of a pin must have no 'when' (the default)");
+    }
+    return pin;
+}
+
+} // namespace
+
+std::string PinBranch::label() const {
+    std::vector<std::string> parts;
+    if (jetson) {
+        parts.push_back(*jetson ? "jetson" : "not jetson");
+    }
+    auto join = [](const std::vector<std::string>& items) {
+        std::string out;
+        for (const auto& i : items) {
+            out += (out.empty() ? "" : ",") + i;
+        }
+        return out;
+    };
+    if (!systems.empty()) {
+        parts.push_back("systems=" + join(systems));
+    }
+    if (!platforms.empty()) {
+        parts.push_back("platforms=" + join(platforms));
+    }
+    if (parts.empty()) {
+        return "default";
+    }
+    std::string out;
+    for (const auto& p : parts) {
+        out += (out.empty() ? "" : " ") + p;
+    }
+    return out;
+}
+
+bool PinBranch::matches(bool jetson_configured, std::string_view system,
+                        std::string_view redist_system) const {
+    auto in = [](const std::vector<std::string>& list, std::string_view item) {
+        return list.empty() || std::find(list.begin(), list.end(), item) != list.end();
+    };
+    return (!jetson || *jetson == jetson_configured) && in(systems, system) &&
+           in(platforms, redist_system);
+}
+
 SetPins parse_set_pins(std::string_view text, std::string_view path) {
     json doc = parse_json(text, path);
     Cursor c(path, text);
@@ -253,8 +340,48 @@ SetPins parse_set_pins(std::string_view text, std::string_view path) {
                 }
                 for (const auto& [product, version] : products.items()) {
                     auto s3 = c.enter(product);
-                    pins.sets[set][product] = expect_string(c, version);
+                    if (product == "cuda" && !version.is_string()) {
+                        c.error("the cuda pin must be one version");
+                    }
+                    pins.sets[set][product] = parse_pin(c, version);
                 }
+            }
+        } else if (key == "common") {
+            c.expect_object(value, "product → version, pinned in every set");
+            for (const auto& [product, version] : value.items()) {
+                auto s2 = c.enter(product);
+                if (product == "cuda") {
+                    c.error("cuda is pinned per set, not in 'common'");
+                }
+                pins.common[product] = parse_pin(c, version);
+            }
+        } else if (key == "layouts") {
+            c.expect_object(value, "product → {basePath, note}");
+            for (const auto& [product, layout] : value.items()) {
+                auto s2 = c.enter(product);
+                c.expect_object(layout, "{basePath, note}");
+                ProductLayout l;
+                for (const auto& [lkey, lv] : layout.items()) {
+                    auto s3 = c.enter(lkey);
+                    if (lkey == "basePath") {
+                        l.base_path = expect_string(c, lv);
+                        if (l.base_path.empty() || l.base_path.front() == '/' ||
+                            l.base_path.back() == '/' ||
+                            l.base_path.find("..") != std::string::npos) {
+                            c.error(fmt::format("unsafe basePath '{}' (a relative path without "
+                                                "'..' or a trailing '/')",
+                                                l.base_path));
+                        }
+                    } else if (lkey == "note") {
+                        l.note = expect_string(c, lv);
+                    } else {
+                        c.unknown_key(lkey, {"basePath", "note"});
+                    }
+                }
+                if (l.base_path.empty()) {
+                    c.error("missing 'basePath'");
+                }
+                pins.layouts[product] = std::move(l);
             }
         } else if (key == "aliases") {
             if (!value.is_object()) {
@@ -265,10 +392,17 @@ SetPins parse_set_pins(std::string_view text, std::string_view path) {
                 pins.aliases[alias] = expect_string(c, target);
             }
         } else if (key != "description" && key != "$comment") {
-            c.error("unknown key (expected 'sets', 'aliases' or 'description')");
+            c.unknown_key(key, {"sets", "common", "layouts", "aliases", "description"});
         }
     }
     return pins;
+}
+
+std::string ManifestStore::base_path(std::string_view product) const {
+    if (auto it = pins.layouts.find(std::string(product)); it != pins.layouts.end()) {
+        return it->second.base_path;
+    }
+    return std::string(product) + "/redist";
 }
 
 const Manifest* ManifestStore::find(std::string_view product, std::string_view version) const {

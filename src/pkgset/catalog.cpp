@@ -17,12 +17,13 @@ Catalog::Catalog(manifest::ManifestStore store, fixups::FixupSet fixups)
             throw Error(ErrorKind::InvalidInput,
                         fmt::format("set '{}' does not pin a cuda manifest", name), pins.path);
         }
-        const manifest::Manifest* m = m_store.find("cuda", cuda->second);
+        const std::string& cuda_version = cuda->second.front().version;
+        const manifest::Manifest* m = m_store.find("cuda", cuda_version);
         if (m == nullptr) {
             throw Error(ErrorKind::InvalidInput,
                         fmt::format("set '{}' pins cuda {}, but there is no "
                                     "cuda/redistrib_{}.json in the manifests directories",
-                                    name, cuda->second, cuda->second),
+                                    name, cuda_version, cuda_version),
                         pins.path);
         }
         SetDefinition def;
@@ -31,17 +32,26 @@ Catalog::Catalog(manifest::ManifestStore store, fixups::FixupSet fixups)
         def.cuda_major_minor = Version::parse(def.cuda.prefix(2));
         def.cuda_manifest = m;
         def.pinned = true;
-        for (const auto& [product, v] : products) {
-            if (product == "cuda") {
-                continue;
+        auto add_pin = [&](const std::string& product, const manifest::Pin& pin) {
+            if (product == "cuda" || def.pins.count(product) > 0) {
+                return;
             }
-            if (m_store.find(product, v) == nullptr) {
-                throw Error(ErrorKind::InvalidInput,
-                            fmt::format("set '{}' pins {} {}, but there is no {}/redistrib_{}.json",
-                                        name, product, v, product, v),
-                            pins.path);
+            for (const auto& branch : pin) {
+                if (m_store.find(product, branch.version) == nullptr) {
+                    throw Error(
+                        ErrorKind::InvalidInput,
+                        fmt::format("set '{}' pins {} {}, but there is no {}/redistrib_{}.json",
+                                    name, product, branch.version, product, branch.version),
+                        pins.path);
+                }
             }
-            def.pins[product] = v;
+            def.pins[product] = pin;
+        };
+        for (const auto& [product, pin] : products) {
+            add_pin(product, pin);
+        }
+        for (const auto& [product, pin] : pins.common) {
+            add_pin(product, pin);
         }
         m_sets.push_back(std::move(def));
     }
@@ -68,6 +78,16 @@ Catalog::Catalog(manifest::ManifestStore store, fixups::FixupSet fixups)
     std::sort(m_sets.begin(), m_sets.end(),
               [](const auto& a, const auto& b) { return a.cuda < b.cuda; });
     m_aliases = pins.aliases;
+}
+
+const manifest::PinBranch* resolve_pin(const manifest::Pin& pin, bool jetson, std::string_view system,
+                                       std::string_view redist_system) {
+    for (const auto& branch : pin) {
+        if (branch.matches(jetson, system, redist_system)) {
+            return &branch;
+        }
+    }
+    return nullptr;
 }
 
 const SetDefinition* Catalog::find_set(std::string_view name) const {

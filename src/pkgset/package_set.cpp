@@ -50,6 +50,19 @@ License license_for(const std::string& product, const ManifestEntry& e) {
     return {"CUDA EULA", false};
 }
 
+/// A platform entry's archive for a set: the `cuda<major>.<minor>` variant when the entry has
+/// one (cuda_compat from CUDA 13.2 is keyed `cuda13.2`), else `cuda<major>`.
+const manifest::Artifact* find_variant(const manifest::PlatformEntry& entry,
+                                       const std::string& major, const std::string& major_minor) {
+    if (auto it = entry.variants.find(major_minor); it != entry.variants.end()) {
+        return &it->second;
+    }
+    if (auto it = entry.variants.find(major); it != entry.variants.end()) {
+        return &it->second;
+    }
+    return nullptr;
+}
+
 const char* const kFeatureOutputs[] = {"bin", "lib", "static", "dev", "doc", "sample", "python"};
 
 /// Canonical output order: lib before static, as the routing rules require.
@@ -78,6 +91,7 @@ class ContentsBuilder {
     SetContents build() {
         m_out.manifest_versions["cuda"] = m_definition->cuda_manifest->version;
         add_cuda_packages();
+        add_package_aliases();
         for (const auto& product : m_catalog->library_products()) {
             add_library_product(product);
         }
@@ -101,6 +115,7 @@ class ContentsBuilder {
   private:
     void add_cuda_packages();
     void add_library_product(const std::string& product);
+    void add_package_aliases();
     Package make_package(const Manifest& m, const ManifestEntry& e, std::string attr) const;
     void apply_rules(Package& p, const fixups::RuleList& rules) const;
     void add_source_package(const Catalog::SourcePackage& source);
@@ -192,6 +207,24 @@ void ContentsBuilder::add_cuda_packages() {
     }
 }
 
+void ContentsBuilder::add_package_aliases() {
+    // `cuda_cccl` → `cccl`: a set whose manifest renamed a package keeps the old attribute, the
+    // same package (pname, version, archive) under the name its dependents use.
+    for (const auto& [alias, target] : m_catalog->fixups().package_aliases()) {
+        auto has = [&](const std::string& attr) {
+            return std::any_of(m_out.packages.begin(), m_out.packages.end(),
+                               [&](const Package& p) { return p.attr == attr; });
+        };
+        if (has(alias) || !has(target)) {
+            continue;
+        }
+        Package copy = *std::find_if(m_out.packages.begin(), m_out.packages.end(),
+                                     [&](const Package& p) { return p.attr == target; });
+        copy.attr = alias;
+        m_out.packages.push_back(std::move(copy));
+    }
+}
+
 void ContentsBuilder::add_library_product(const std::string& product) {
     const auto& releases = m_catalog->manifests().products.at(product);
     const std::string major = std::to_string(m_definition->cuda.part(0));
@@ -199,7 +232,14 @@ void ContentsBuilder::add_library_product(const std::string& product) {
     // major on this platform (else on any platform, else simply the newest).
     const Manifest* chosen = nullptr;
     if (auto pin = m_definition->pins.find(product); pin != m_definition->pins.end()) {
-        chosen = m_catalog->manifests().find(product, pin->second);
+        const auto* branch = resolve_pin(pin->second, m_instance->jetson(), m_instance->system,
+                                         m_redist_system);
+        if (branch != nullptr) {
+            chosen = m_catalog->manifests().find(product, branch->version);
+            if (pin->second.size() > 1) {
+                m_out.pin_branches[product] = branch->label();
+            }
+        }
     }
     auto has_build = [&](const Manifest& m, bool host_only) {
         return std::any_of(m.entries.begin(), m.entries.end(), [&](const ManifestEntry& e) {
@@ -269,9 +309,10 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
     p.license = license_for(m.product, e);
 
     const std::string major = std::to_string(m_definition->cuda.part(0));
+    const std::string major_minor = m_definition->cuda_major_minor.str();
     std::set<std::string> systems;
     for (const auto& [platform, entry] : e.platforms) {
-        if (entry.flat || entry.variants.count(major) > 0) {
+        if (entry.flat || find_variant(entry, major, major_minor) != nullptr) {
             for (auto& s : nix_systems(platform)) {
                 systems.insert(std::move(s));
             }
@@ -305,14 +346,18 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
                                                     m_redist_system, fmt::join(have, ", ")));
     } else if (chosen->flat) {
         const auto& a = *chosen->flat;
-        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform, {}};
-    } else if (auto v = chosen->variants.find(major); v != chosen->variants.end()) {
-        const auto& a = v->second;
-        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform, {}};
+        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform, {},
+                       m_catalog->manifests().base_path(m.product)};
+    } else if (const auto* v = find_variant(*chosen, major, major_minor); v != nullptr) {
+        const auto& a = *v;
+        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform, {},
+                       m_catalog->manifests().base_path(m.product)};
     } else {
         bool all_older =
             std::all_of(chosen->variants.begin(), chosen->variants.end(),
-                        [&](const auto& kv) { return std::stoul(kv.first) < std::stoul(major); });
+                        [&](const auto& kv) {
+                            return Version::parse(kv.first) < Version::parse(major_minor);
+                        });
         std::vector<std::string> have;
         for (const auto& [variant, artifact] : chosen->variants) {
             have.push_back(variant);
@@ -326,9 +371,13 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
         p.unavailable_reasons.push_back("CUDA support is disabled (config cudaSupport = false)");
     }
 
+    // Declared outputs (fixups/outputs.json) are the same in every set and on every platform;
+    // features data is the fallback for packages the table does not know.
     p.outputs = {"out"};
-    if (auto f = m_catalog->manifests().features.find(m.product);
-        f != m_catalog->manifests().features.end()) {
+    if (const auto* declared = m_catalog->fixups().declared_outputs(e.key)) {
+        p.outputs = *declared;
+    } else if (auto f = m_catalog->manifests().features.find(m.product);
+               f != m_catalog->manifests().features.end()) {
         for (const auto& feature : f->second) {
             if (Version::parse(feature.version).prefix(2) != m_definition->cuda_major_minor.str()) {
                 continue;

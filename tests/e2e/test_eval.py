@@ -8,20 +8,21 @@ import tempfile
 from harness import SOURCE_DIR, check, expect, finish, run, run_json
 
 # Alias resolution.
-check(run_json("eval", "cudaPackages.cudaMajorMinorPatchVersion") == "12.9.1", "cudaPackages -> 12.9.1")
-check(run_json("eval", "cudaPackages_13.cudaMajorMinorVersion") == "13.0", "cudaPackages_13 -> 13.0")
+check(run_json("eval", "cudaPackages.cudaMajorMinorPatchVersion") == "12.9.2", "cudaPackages -> 12.9.2")
+check(run_json("eval", "cudaPackages_13.cudaMajorMinorVersion") == "13.2", "cudaPackages_13 -> 13.2")
 listing = run_json("list", "--json")
 check(listing["aliases"]["cudaPackages"] == {"target": "cudaPackages_12", "resolved": "cudaPackages_12_9"},
       f"alias listing: {listing['aliases']}")
 check([s["name"] for s in listing["sets"]] ==
-      ["cudaPackages_11_8", "cudaPackages_12_6", "cudaPackages_12_8", "cudaPackages_12_9", "cudaPackages_13_0"],
+      ["cudaPackages_11_8", "cudaPackages_12_6", "cudaPackages_12_8", "cudaPackages_12_9", "cudaPackages_13_0",
+       "cudaPackages_13_1", "cudaPackages_13_2", "cudaPackages_13_3", "cudaPackages_13_4"],
       "sets listed in CUDA order")
 rc, out, _ = run("list")
 check(rc == 0 and "alias cudaPackages -> cudaPackages_12 -> cudaPackages_12_9" in out, "text listing shows alias chains")
 
 # Multiplexed cuDNN in a 12.x and a 13.x set.
 cudnn12 = run_json("eval", "cudaPackages_12_8.cudnn")
-check(cudnn12["version"] == "9.13.0.50" and cudnn12["src"]["url"].endswith("_cuda12-archive.tar.xz"), "cudnn in 12.8")
+check(cudnn12["version"] == "9.27.0.42" and cudnn12["src"]["url"].endswith("_cuda12-archive.tar.xz"), "cudnn in 12.8")
 check("outPaths" not in cudnn12, "no outPaths without accepting the licence")
 cudnn13 = run_json("eval", "cudaPackages_13_0.cudnn", "--option", "allowUnfree", "true")
 check(cudnn13["src"]["url"].endswith("_cuda13-archive.tar.xz"), "cudnn in 13.0 uses the cuda13 archive")

@@ -12,6 +12,10 @@
 #include <string>
 #include <vector>
 
+namespace cudapkgs::util {
+class JsonCursor;
+}
+
 namespace cudapkgs::fixups {
 
 /// When a rule applies: package version range, CUDA version range, platforms, systems.
@@ -81,10 +85,22 @@ class FixupSet {
     const std::map<std::string, RuleList, std::less<>>& all() const noexcept { return m_files; }
     /// sha256 of every file's content, by pname (for lock files).
     const std::map<std::string, std::string>& hashes() const noexcept { return m_hashes; }
+    /// The outputs `outputs.json` declares for a package (always starting with `out`), or null
+    /// when it declares none. Declared outputs are the same in every set and on every platform.
+    const std::vector<std::string>* declared_outputs(std::string_view pname) const;
+    /// `aliases` of `outputs.json`: attribute → package it stands for when the set lacks the
+    /// attribute itself (`cuda_cccl` → `cccl`, NVIDIA's name from CUDA 13.3).
+    const std::map<std::string, std::string>& package_aliases() const noexcept {
+        return m_aliases;
+    }
 
   private:
+    void load_outputs_table(util::JsonCursor& c, const nlohmann::json& doc);
+
     std::map<std::string, RuleList, std::less<>> m_files;
     std::map<std::string, std::string> m_hashes;
+    std::map<std::string, std::vector<std::string>, std::less<>> m_outputs;
+    std::map<std::string, std::string> m_aliases;
 };
 
 } // namespace cudapkgs::fixups

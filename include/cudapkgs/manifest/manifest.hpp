@@ -68,9 +68,35 @@ Manifest parse_manifest(std::string_view text, std::string_view path, std::strin
 FeatureManifest parse_feature_manifest(std::string_view text, std::string_view path,
                                        std::string product, std::string version);
 
-/// The pin table `sets.json`: set name → product → version, and alias → target.
+/// One branch of a product pin: the version to use when the configuration matches `when`.
+/// A pin is a list of branches, tried in order; the first whose conditions all hold wins (a
+/// plain string pin is one branch without conditions).
+struct PinBranch {
+    std::string version;
+    std::optional<bool> jetson;        ///< a Jetson capability is (true) / is not (false) configured
+    std::vector<std::string> systems;  ///< Nix systems (aarch64-linux); empty = any
+    std::vector<std::string> platforms; ///< redist systems (linux-sbsa); empty = any
+
+    /// "default", or the conditions joined: "jetson", "systems=aarch64-linux".
+    std::string label() const;
+    bool matches(bool jetson_configured, std::string_view system,
+                 std::string_view redist_system) const;
+};
+using Pin = std::vector<PinBranch>;
+
+/// How a product's archives are laid out below a mirror: `<mirror>/<base_path>/<relative_path>`.
+/// NVIDIA's redist products use `<product>/redist`; TensorRT uses `machine-learning`.
+struct ProductLayout {
+    std::string base_path;
+    std::string note; ///< where the fact comes from
+};
+
+/// The pin table `sets.json`: set name → product → pin, pins shared by every set, per-product
+/// archive layouts and alias → target.
 struct SetPins {
-    std::map<std::string, std::map<std::string, std::string>> sets;
+    std::map<std::string, std::map<std::string, Pin>> sets;
+    std::map<std::string, Pin> common; ///< applied to every set of `sets` without its own pin
+    std::map<std::string, ProductLayout> layouts;
     std::map<std::string, std::string> aliases;
     std::string path;
 };
@@ -85,6 +111,8 @@ struct ManifestStore {
     std::vector<std::string> directories;
 
     const Manifest* find(std::string_view product, std::string_view version) const;
+    /// `<product>/redist` unless sets.json gives the product a layout.
+    std::string base_path(std::string_view product) const;
 };
 
 /// Loads `<dir>/<product>/redistrib_*.json`, `feature_*.json` and `<dir>/sets.json` from each

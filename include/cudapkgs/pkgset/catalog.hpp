@@ -20,9 +20,15 @@ struct SetDefinition {
     version::Version cuda;             ///< the cuda manifest version, 12.8.2
     version::Version cuda_major_minor; ///< 12.8
     const manifest::Manifest* cuda_manifest = nullptr;
-    std::map<std::string, std::string> pins; ///< explicit product pins (besides cuda)
+    /// Explicit product pins (besides cuda): the set's own, then sets.json's `common` ones. A
+    /// pin may have configuration-dependent branches (Jetson, aarch64); see `resolve_pin`.
+    std::map<std::string, manifest::Pin> pins;
     bool pinned = false;                     ///< from sets.json rather than the fallback rule
 };
+
+/// The branch of a pin a configuration takes (the first whose conditions hold), or null.
+const manifest::PinBranch* resolve_pin(const manifest::Pin& pin, bool jetson, std::string_view system,
+                                       std::string_view redist_system);
 
 /// All manifests plus the set definitions and aliases derived from them.
 class Catalog {

@@ -27,6 +27,11 @@ struct Source {
     std::uint64_t size = 0;
     std::string platform; ///< manifest platform key the archive was chosen from
     std::string url;      ///< set by an overlay pin: an absolute URL instead of a mirror path
+    /// Where the product's archives sit below a mirror: `<mirror>/<base_path>/<relative_path>`.
+    /// `<product>/redist` for NVIDIA's redist products; sets.json `layouts` gives others
+    /// (TensorRT: `machine-learning`). Empty when `url` is set or for hand-built Sources, which
+    /// then mean `<product>/redist`. Not a derivation input (the archive's hash is).
+    std::string base_path;
 };
 
 /// One package of an evaluated set.

@@ -35,6 +35,9 @@ struct SetContents {
     std::vector<Package> packages; ///< sorted by attribute name
     std::map<std::string, std::size_t, std::less<>> index;
     std::map<std::string, std::string> manifest_versions;
+    /// product → the branch its pin took ("jetson", "systems=aarch64-linux", "default"), for
+    /// products whose pin depends on the configuration.
+    std::map<std::string, std::string> pin_branches;
 };
 
 /// Builds the contents of a set from the manifests.
@@ -74,6 +77,11 @@ class PackageSet {
     /// product → manifest version used by this set.
     const std::map<std::string, std::string>& manifest_versions() const noexcept {
         return m_contents->manifest_versions;
+    }
+
+    /// product → branch taken by a configuration-dependent pin (see SetContents).
+    const std::map<std::string, std::string>& pin_branches() const noexcept {
+        return m_contents->pin_branches;
     }
 
     const std::vector<Package>& packages() const noexcept { return m_contents->packages; }

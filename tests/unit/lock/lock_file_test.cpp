@@ -32,10 +32,10 @@ TEST_CASE("lock: packages, transitive archives, manifests and aliases", "[lock]"
     CHECK(lock["lockVersion"] == lock::kLockVersion);
     CHECK(lock["system"] == "x86_64-linux");
     CHECK(lock["aliases"]["cudaPackages"] == "cudaPackages_12_9");
-    CHECK(lock["manifests"].contains("cuda/redistrib_12.9.1.json"));
-    CHECK(lock["manifests"].contains("cudnn/redistrib_9.13.0.json"));
-    CHECK(lock["manifests"]["cuda/redistrib_12.9.1.json"].get<std::string>().size() == 64);
-    CHECK(lock["sets"]["cudaPackages_12_9"]["cudaVersion"] == "12.9.1");
+    CHECK(lock["manifests"].contains("cuda/redistrib_12.9.2.json"));
+    CHECK(lock["manifests"].contains("cudnn/redistrib_9.27.0.json"));
+    CHECK(lock["manifests"]["cuda/redistrib_12.9.2.json"].get<std::string>().size() == 64);
+    CHECK(lock["sets"]["cudaPackages_12_9"]["cudaVersion"] == "12.9.2");
     CHECK(lock["licenses"]["allowUnfree"] == true);
     const json& pkg = lock["packages"]["cudaPackages.cudnn"];
     CHECK(pkg["attrpath"] == "cudaPackages_12_9.cudnn");

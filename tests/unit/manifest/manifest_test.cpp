@@ -46,8 +46,12 @@ std::string with(std::string text, const std::string& from, const std::string& t
 
 TEST_CASE("every shipped manifest parses", "[manifest]") {
     auto store = load_manifest_dirs({test::source_dir() / "manifests"});
-    CHECK(store.products.at("cuda").size() == 5);
-    CHECK(store.products.at("cudnn").size() == 2);
+    CHECK(store.products.at("cuda").size() == 11);
+    CHECK(store.products.at("cudnn").size() == 5);
+    CHECK(store.products.at("tensorrt").size() == 5);
+    CHECK(store.products.size() == 14);
+    CHECK(store.pins.layouts.at("tensorrt").base_path == "machine-learning");
+    CHECK(store.base_path("cudnn") == "cudnn/redist");
     const Manifest* m = store.find("cuda", "12.8.2");
     REQUIRE(m != nullptr);
     const ManifestEntry* nvcc = m->find("cuda_nvcc");

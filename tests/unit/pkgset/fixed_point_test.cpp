@@ -66,6 +66,11 @@ TEST_CASE("every fixup evaluates in every set where its package exists", "[pkgse
         const auto& set = e->resolve_set(def.name);
         for (const auto& [pname, rules] : fixups.all()) {
             if (const auto* p = set.find(pname)) {
+                if (p->pname != pname) {
+                    // An alias for a renamed package (cuda_cccl -> cccl from CUDA 13.3).
+                    CHECK(fixups.package_aliases().at(pname) == p->pname);
+                    continue;
+                }
                 CHECK(p->fixup_origins.size() == 1);
                 json value = e->eval(def.name + "." + pname);
                 CHECK(value["pname"] == pname);
