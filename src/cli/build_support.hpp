@@ -25,6 +25,7 @@ struct BuildSession {
     EvalContext eval;
     std::unique_ptr<store::Store> store;
     std::unique_ptr<fetch::ProgressRenderer> renderer;
+    std::unique_ptr<fetch::Fetcher> fetcher; ///< the builder's (declared first: outlives it)
     std::unique_ptr<builder::Builder> builder;
 };
 
