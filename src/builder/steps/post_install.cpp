@@ -3,6 +3,7 @@
 #include "steps.hpp"
 
 #include <cudapkgs/toolchain/process.hpp>
+#include <cudapkgs/util/error.hpp>
 
 #include <spdlog/spdlog.h>
 

@@ -5,6 +5,7 @@
 #include "../expand.hpp"
 #include "../glob.hpp"
 
+#include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 
 namespace cudapkgs::builder {

@@ -7,6 +7,8 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+
 using namespace cudapkgs;
 using namespace cudapkgs::builder::test;
 using nlohmann::json;
