@@ -36,8 +36,10 @@ struct Builder::Node {
     std::optional<fetch::LocalArchive> local; ///< a file:// mirror's archive, read in place
 };
 
-Builder::Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions options)
-    : m_store(&store), m_evaluator(&evaluator), m_options(std::move(options)) {
+Builder::Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions options,
+                 fetch::Fetcher& fetcher, toolchain::ProcessRunner& runner)
+    : m_store(&store), m_evaluator(&evaluator), m_options(std::move(options)),
+      m_fetcher(&fetcher), m_runner(&runner) {
     if (m_options.mirrors.empty()) {
         m_options.mirrors.emplace_back(kDefaultMirror);
     }
@@ -112,7 +114,7 @@ std::filesystem::path Builder::fetch_source(const Target& target) {
     r.dest = download_path(pkg);
     r.progress = m_options.progress;
     fs::create_directories(r.dest.parent_path());
-    auto results = fetch::make_fetcher(m_options.fetch)->fetch_all({r});
+    auto results = m_fetcher->fetch_all({r});
     fetch::throw_first_error(results);
     return r.dest;
 }
@@ -149,6 +151,7 @@ void Builder::build_node(Node& node, const std::vector<Node>& nodes) {
     ctx.driver_lib_dir = m_options.driver_lib_dir;
     ctx.allow_unsupported_compiler = node.target.set->instance().config.allow_unsupported_compiler;
     ctx.store_mutex = &m_store_mutex;
+    ctx.runner = m_runner;
     if (m_options.progress) {
         ctx.progress = [this](const fetch::ProgressEvent& e) {
             std::lock_guard lock(m_progress_mutex); // build threads report concurrently
@@ -251,7 +254,7 @@ std::vector<Built> Builder::build(const std::vector<Target>& targets) {
         requested.push_back(i);
     }
     if (!requests.empty()) {
-        auto results = fetch::make_fetcher(m_options.fetch)->fetch_all(std::move(requests));
+        auto results = m_fetcher->fetch_all(std::move(requests));
         for (std::size_t k = 0; k < results.size(); ++k) {
             if (results[k].error) {
                 if (!m_options.keep_going) {

@@ -6,6 +6,7 @@
 #include <cudapkgs/pkgset/derivation.hpp>
 #include <cudapkgs/pkgset/package_set.hpp>
 #include <cudapkgs/store/store.hpp>
+#include <cudapkgs/toolchain/process.hpp>
 #include <cudapkgs/util/file_stamp.hpp>
 
 #include <filesystem>
@@ -40,6 +41,8 @@ struct InstallContext {
     std::vector<DependencyInfo> dependencies;
     std::optional<std::filesystem::path> driver_lib_dir;
     bool allow_unsupported_compiler = false;
+    /// Runs postInstall scripts, the host-compiler probe and nvcc/cmake.
+    toolchain::ProcessRunner* runner = &toolchain::spawn_runner();
 };
 
 /// Builds one package into the store and returns its registered outputs. Throws

@@ -1,12 +1,12 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/builder/routing.hpp>
 
+#include "steps/steps.hpp"
+
 #include <algorithm>
 #include <fnmatch.h>
 
 namespace cudapkgs::builder {
-
-using nlohmann::json;
 
 bool path_matches(const std::string& pattern, const std::string& path) {
     if (pattern.find_first_of("*?[") == std::string::npos) {
@@ -38,30 +38,12 @@ bool path_matches(const std::string& pattern, const std::string& path) {
     return false;
 }
 
-OutputRouter::OutputRouter(std::vector<std::string> outputs, const json& steps)
+OutputRouter::OutputRouter(std::vector<std::string> outputs,
+                           const std::vector<fixups::BuildStep>& steps)
     : m_outputs(std::move(outputs)) {
     // nixpkgs merges top-level pkg-config directories into share/pkgconfig.
     m_moves = {{"pkg-config", "share/pkgconfig"}, {"pkgconfig", "share/pkgconfig"}};
-    for (const auto& step : steps) {
-        if (auto it = step.find("remove"); it != step.end()) {
-            for (const auto& p : *it) {
-                m_remove.push_back(p.get<std::string>());
-            }
-        }
-        if (auto it = step.find("move"); it != step.end()) {
-            for (const auto& m : *it) {
-                m_moves.emplace_back(m.at("from").get<std::string>(),
-                                     m.at("to").get<std::string>());
-            }
-        }
-        if (auto it = step.find("outputPatterns"); it != step.end()) {
-            for (const auto& [output, patterns] : it->items()) {
-                for (const auto& p : patterns) {
-                    m_patterns.emplace_back(p.get<std::string>(), output);
-                }
-            }
-        }
-    }
+    route_steps(steps, *this);
 }
 
 std::optional<std::string> OutputRouter::rewrite(const std::string& path) const {

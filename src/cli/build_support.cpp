@@ -35,7 +35,9 @@ BuildSession::BuildSession(Session& session, const std::vector<std::string>& att
             spdlog::info("{}", line);
         }
     };
-    builder = std::make_unique<builder::Builder>(store, *eval.evaluator, options);
+    fetcher = fetch::make_fetcher(options.fetch);
+    builder = std::make_unique<builder::Builder>(store, *eval.evaluator, options, *fetcher,
+                                                 toolchain::spawn_runner());
 }
 
 std::vector<builder::Target> BuildSession::targets(const std::vector<std::string>& attrpaths) {

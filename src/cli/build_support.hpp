@@ -27,6 +27,7 @@ struct BuildSession {
     EvalContext& eval;
     store::Store& store;
     std::unique_ptr<fetch::ProgressRenderer> renderer;
+    std::unique_ptr<fetch::Fetcher> fetcher; ///< the builder's (declared first: outlives it)
     std::unique_ptr<builder::Builder> builder;
 };
 

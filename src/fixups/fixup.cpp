@@ -1,4 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
+#include "checks.hpp"
+
 #include <cudapkgs/fixups/fixup.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
@@ -6,53 +8,15 @@
 #include <cudapkgs/util/json_cursor.hpp>
 
 #include <algorithm>
+#include <map>
 
 namespace cudapkgs::fixups {
 
 using nlohmann::json;
 using util::JsonCursor;
+using namespace detail;
 
 namespace {
-
-const std::vector<std::string> kOutputs = {"out",     "bin", "lib",    "static", "dev",
-                                           "include", "doc", "sample", "python", "stubs"};
-
-/// Keys whose values are copied into the build steps, in the order the builder runs them.
-const std::vector<std::string> kBuildKeys = {"remove",     "move", "symlinks",   "outputPatterns",
-                                             "substitute", "elf",  "postInstall"};
-
-bool contains(const std::vector<std::string>& list, std::string_view item) {
-    return std::find(list.begin(), list.end(), item) != list.end();
-}
-
-void check_keys(JsonCursor& c, const json& obj, const std::vector<std::string>& allowed) {
-    for (const auto& [key, value] : obj.items()) {
-        if (!contains(allowed, key)) {
-            c.unknown_key(key, allowed);
-        }
-    }
-}
-
-std::string require_string(JsonCursor& c, const json& obj, const char* key) {
-    auto it = obj.find(key);
-    if (it == obj.end()) {
-        c.error(fmt::format("missing '{}'", key));
-    }
-    auto s = c.enter(key);
-    std::string value = c.expect_string(*it);
-    if (value.empty()) {
-        c.error("must not be empty");
-    }
-    return value;
-}
-
-/// A relative path pattern inside a package: no absolute paths, no `..`.
-void check_relative(JsonCursor& c, const std::string& path) {
-    if (path.empty() || path.front() == '/' || path == ".." || path.starts_with("../") ||
-        path.find("/../") != std::string::npos || path.ends_with("/..")) {
-        c.error(fmt::format("'{}' must be a relative path inside the package", path));
-    }
-}
 
 version::VersionRange parse_range(JsonCursor& c, const json& value) {
     std::string text = c.expect_string(value);
@@ -84,74 +48,10 @@ Condition parse_condition(JsonCursor& c, const json& when) {
     return cond;
 }
 
-void check_object_list(JsonCursor& c, const json& value, const std::vector<std::string>& keys,
-                       const std::vector<std::string>& required,
-                       const std::vector<std::string>& paths) {
-    if (!value.is_array()) {
-        c.error(fmt::format("expected a list of objects, got {}", value.type_name()));
-    }
-    for (std::size_t i = 0; i < value.size(); ++i) {
-        auto s = c.enter(std::to_string(i));
-        c.expect_object(value[i], "an object");
-        check_keys(c, value[i], keys);
-        for (const auto& key : required) {
-            require_string(c, value[i], key.c_str());
-        }
-        for (const auto& key : paths) {
-            if (value[i].contains(key)) {
-                auto s2 = c.enter(key);
-                check_relative(c, value[i][key].get<std::string>());
-            }
-        }
-    }
-}
-
-void check_outputs(JsonCursor& c, const std::vector<std::string>& names) {
-    for (const auto& n : names) {
-        if (!contains(kOutputs, n)) {
-            c.unknown_key(n, kOutputs);
-        }
-    }
-}
-
-void check_elf(JsonCursor& c, const json& elf) {
-    c.expect_object(elf, "an object with addNeeded, replaceNeeded, removeNeeded or runpath");
-    check_keys(c, elf, {"addNeeded", "replaceNeeded", "removeNeeded", "runpath"});
-    for (const auto& [key, value] : elf.items()) {
-        auto s = c.enter(key);
-        if (key == "addNeeded" || key == "removeNeeded") {
-            check_object_list(c, value, {"files", "libs"}, {"files"}, {"files"});
-            for (std::size_t i = 0; i < value.size(); ++i) {
-                auto s2 = c.enter(std::to_string(i));
-                auto s3 = c.enter("libs");
-                c.expect_strings(value[i].value("libs", json::array()));
-            }
-        } else if (key == "replaceNeeded") {
-            check_object_list(c, value, {"files", "from", "to"}, {"files", "from", "to"},
-                              {"files"});
-        } else if (key == "runpath") {
-            check_object_list(c, value, {"files", "add"}, {"files"}, {"files"});
-            for (std::size_t i = 0; i < value.size(); ++i) {
-                auto s2 = c.enter(std::to_string(i));
-                auto s3 = c.enter("add");
-                c.expect_strings(value[i].value("add", json::array()));
-            }
-        }
-    }
-}
-
 void check_effect(JsonCursor& c, const std::string& key, const json& value) {
     if (key == "dependencies" || key == "optionalDependencies" || key == "systemLibraries" ||
         key == "ignoreMissing") {
         c.expect_strings(value);
-    } else if (key == "remove") {
-        for (const auto& p : c.expect_strings(value)) {
-            check_relative(c, p);
-        }
-    } else if (key == "move") {
-        check_object_list(c, value, {"from", "to"}, {"from", "to"}, {"from", "to"});
-    } else if (key == "symlinks") {
-        check_object_list(c, value, {"path", "target"}, {"path", "target"}, {"path"});
     } else if (key == "outputs") {
         c.expect_object(value, "an object with add, remove or only");
         check_keys(c, value, {"add", "remove", "only"});
@@ -159,37 +59,13 @@ void check_effect(JsonCursor& c, const std::string& key, const json& value) {
             auto s = c.enter(k);
             check_outputs(c, c.expect_strings(v));
         }
-    } else if (key == "outputPatterns") {
-        c.expect_object(value, "an object: output → path patterns");
-        for (const auto& [k, v] : value.items()) {
-            check_outputs(c, {k});
-            auto s = c.enter(k);
-            for (const auto& p : c.expect_strings(v)) {
-                check_relative(c, p);
-            }
-        }
-    } else if (key == "elf") {
-        check_elf(c, value);
-    } else if (key == "substitute") {
-        check_object_list(c, value, {"file", "replace", "append"}, {"file"}, {"file"});
-        for (std::size_t i = 0; i < value.size(); ++i) {
-            auto s = c.enter(std::to_string(i));
-            if (value[i].contains("replace")) {
-                auto s2 = c.enter("replace");
-                check_object_list(c, value[i]["replace"], {"from", "to"}, {"from"}, {});
-            }
-            if (value[i].contains("append")) {
-                auto s2 = c.enter("append");
-                c.expect_strings(value[i]["append"]);
-            }
-        }
     } else if (key == "license") {
         c.expect_object(value, "an object {shortName, free}");
         check_keys(c, value, {"shortName", "free"});
         require_string(c, value, "shortName");
         auto s = c.enter("free");
         c.expect_bool(value.value("free", json(false)));
-    } else if (key == "mainProgram" || key == "postInstall" || key == "description") {
+    } else if (key == "mainProgram" || key == "description") {
         c.expect_string(value);
     } else if (key == "broken") {
         if (!value.is_string()) {
@@ -275,11 +151,7 @@ void RuleList::collect(const Target& target, Effects& e) const {
         if (auto v = r.find("maxCuda"); v != r.end()) {
             e.max_cuda = v->get<std::string>();
         }
-        for (const auto& key : kBuildKeys) {
-            if (auto step = r.find(key); step != r.end()) {
-                e.build.push_back({{key, *step}});
-            }
-        }
+        e.build.insert(e.build.end(), rule.build.begin(), rule.build.end());
     }
 }
 
@@ -297,17 +169,29 @@ RuleList parse_rules(const json& rules, std::string_view file, std::string_view 
         c.expect_object(r, "a rule object");
         check_keys(c, r, rule_keys());
         Rule rule;
+        std::map<std::string, BuildStep> steps;
         for (const auto& [key, value] : r.items()) {
             auto s2 = c.enter(key);
             if (key == "when") {
                 rule.when = parse_condition(c, value);
+            } else if (contains(build_step_keys(), key)) {
+                steps.emplace(key, parse_build_step(c, key, value));
             } else {
                 check_effect(c, key, value);
+            }
+        }
+        // Keys are checked in document (name) order, but run in build_step_keys() order.
+        for (const auto& key : build_step_keys()) {
+            if (auto it = steps.find(key); it != steps.end()) {
+                rule.build.push_back(std::move(it->second));
             }
         }
         rule.effects = r;
         rule.effects.erase("when");
         rule.effects.erase("description");
+        for (const auto& key : build_step_keys()) {
+            rule.effects.erase(key); // parsed into rule.build
+        }
         list.rules.push_back(std::move(rule));
     }
     return list;

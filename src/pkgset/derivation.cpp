@@ -79,7 +79,7 @@ const Derivation& DerivationBuilder::get(const Package& package) {
                   {"src", src},
                   {"dependencies", deps},
                   {"fixup",
-                   {{"build", package.build},
+                   {{"build", fixups::to_json(package.build)},
                     {"ignoreMissing", package.ignore_missing},
                     {"systemLibraries", package.system_libraries}}}};
     if (package.recipe) {

@@ -3,8 +3,8 @@
 
 #include "embedded.hpp"
 
-#include <array>
-#include <cstdio>
+#include <cudapkgs/util/error.hpp>
+
 #include <cstdlib>
 #include <regex>
 
@@ -35,32 +35,29 @@ std::optional<NvccCompat> find_nvcc_compat(const version::Version& cuda_major_mi
 
 namespace {
 
-std::optional<std::string> capture(const std::string& command) {
-    std::FILE* pipe = ::popen(command.c_str(), "r");
-    if (pipe == nullptr) {
-        return std::nullopt;
+/// `compiler --version` with a small explicit environment (the caller's PATH, LANG=C); its
+/// output, or nullopt when it could not be run, failed or took longer than 30 s.
+std::optional<std::string> version_text(const std::string& compiler, ProcessRunner& runner) {
+    const char* path = std::getenv("PATH");
+    ProcessSpec spec;
+    spec.argv = {compiler, "--version"};
+    spec.env = {std::string("PATH=") + (path != nullptr ? path : "/usr/bin:/bin"), "LANG=C"};
+    if (const char* home = std::getenv("HOME"); home != nullptr) {
+        spec.env.push_back(std::string("HOME=") + home);
     }
-    std::string out;
-    std::array<char, 4096> buffer{};
-    std::size_t n = 0;
-    while ((n = std::fread(buffer.data(), 1, buffer.size(), pipe)) > 0) {
-        out.append(buffer.data(), n);
+    spec.timeout_seconds = 30;
+    try {
+        ProcessResult result = runner.run(spec);
+        return result.ok() ? std::optional(result.output) : std::nullopt;
+    } catch (const Error&) {
+        return std::nullopt; // not found or not executable
     }
-    return ::pclose(pipe) == 0 ? std::optional(out) : std::nullopt;
-}
-
-std::string shell_quote(const std::string& s) {
-    std::string out = "'";
-    for (char c : s) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
 }
 
 } // namespace
 
-std::optional<HostCompiler> probe_compiler(const std::string& compiler) {
-    auto text = capture(shell_quote(compiler) + " --version 2>/dev/null");
+std::optional<HostCompiler> probe_compiler(const std::string& compiler, ProcessRunner& runner) {
+    auto text = version_text(compiler, runner);
     if (!text) {
         return std::nullopt;
     }
@@ -82,14 +79,14 @@ std::optional<HostCompiler> probe_compiler(const std::string& compiler) {
     return hc;
 }
 
-std::optional<HostCompiler> detect_host_compiler() {
+std::optional<HostCompiler> detect_host_compiler(ProcessRunner& runner) {
     for (const char* var : {"CUDAHOSTCXX", "CXX"}) {
         if (const char* value = std::getenv(var); value != nullptr && *value != '\0') {
-            return probe_compiler(value);
+            return probe_compiler(value, runner);
         }
     }
     for (const char* name : {"g++", "clang++"}) {
-        if (auto hc = probe_compiler(name)) {
+        if (auto hc = probe_compiler(name, runner)) {
             return hc;
         }
     }

@@ -248,4 +248,18 @@ ProcessResult run_process(const ProcessSpec& spec) {
     return result;
 }
 
+namespace {
+
+class SpawnRunner final : public ProcessRunner {
+  public:
+    ProcessResult run(const ProcessSpec& spec) override { return run_process(spec); }
+};
+
+} // namespace
+
+ProcessRunner& spawn_runner() {
+    static SpawnRunner runner;
+    return runner;
+}
+
 } // namespace cudapkgs::toolchain

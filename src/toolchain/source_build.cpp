@@ -147,7 +147,7 @@ std::vector<std::vector<std::string>> build_commands(const SourceBuild& build) {
     return cmake_commands(build);
 }
 
-BuildOutcome build_source(const SourceBuild& build, const LogSink& log) {
+BuildOutcome build_source(const SourceBuild& build, const LogSink& log, ProcessRunner& runner) {
     check_inputs(build);
     BuildOutcome outcome;
     outcome.log_file = log_file_of(build);
@@ -165,7 +165,7 @@ BuildOutcome build_source(const SourceBuild& build, const LogSink& log) {
         ProcessSpec spec{argv, env, build.build_dir, outcome.log_file};
         ProcessResult result;
         try {
-            result = run_process(spec);
+            result = runner.run(spec);
         } catch (Error& e) {
             e.add_note("while building " + build.source_dir.string());
             throw;

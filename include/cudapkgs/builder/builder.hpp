@@ -6,6 +6,7 @@
 #include <cudapkgs/fetch/fetcher.hpp>
 #include <cudapkgs/pkgset/evaluator.hpp>
 #include <cudapkgs/store/store.hpp>
+#include <cudapkgs/toolchain/process.hpp>
 
 #include <filesystem>
 #include <functional>
@@ -56,7 +57,11 @@ struct Planned {
 
 class Builder {
   public:
-    Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions options);
+    /// Downloads go through `fetcher`, child processes (postInstall, the host-compiler probe,
+    /// nvcc, cmake) through `runner`; both must outlive the builder (the CLI passes
+    /// fetch::make_fetcher and toolchain::spawn_runner, unit tests fakes).
+    Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions options,
+            fetch::Fetcher& fetcher, toolchain::ProcessRunner& runner);
 
     /// Realises the targets and their dependencies. Throws the first error (or, with
     /// keep_going, after building everything else).
@@ -83,6 +88,8 @@ class Builder {
     std::mutex m_progress_mutex; ///< so is the progress callback, one event at a time
     pkgset::Evaluator* m_evaluator;
     BuildOptions m_options;
+    fetch::Fetcher* m_fetcher;
+    toolchain::ProcessRunner* m_runner;
 };
 
 } // namespace cudapkgs::builder

@@ -2,6 +2,7 @@
 // Declarative per-package fixups (fixups/<pname>.json) and the rules overlays share with them.
 #pragma once
 
+#include <cudapkgs/fixups/build_step.hpp>
 #include <cudapkgs/version/version.hpp>
 
 #include <nlohmann/json.hpp>
@@ -37,10 +38,11 @@ struct Target {
     bool jetson = false;
 };
 
-/// One rule: a condition and its effects (validated JSON, kept for hashing and the builder).
+/// One rule: a condition, its evaluation-time effects (validated JSON) and its build steps.
 struct Rule {
     Condition when;
     nlohmann::json effects;
+    std::vector<BuildStep> build; ///< in build_step_keys() order
     bool matches(const Target& target) const;
 };
 
@@ -58,7 +60,7 @@ struct Effects {
     std::vector<std::string> broken;                ///< messages making the package unavailable
     std::optional<std::string> min_cuda;            ///< inclusive
     std::optional<std::string> max_cuda;            ///< inclusive
-    nlohmann::json build = nlohmann::json::array(); ///< build-time steps, in order
+    std::vector<BuildStep> build; ///< build-time steps, in order
 };
 
 /// A parsed fixup file or overlay package entry.

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cudapkgs/fixups/build_step.hpp>
+
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
@@ -52,7 +54,7 @@ struct Package {
     std::vector<std::string> optional_dependencies; ///< used when present in the set
     std::vector<std::string> system_libraries;      ///< sonames expected from the host
     std::vector<std::string> ignore_missing;        ///< globs autoPatchelf may leave unresolved
-    nlohmann::json build = nlohmann::json::array(); ///< fixup build steps, in order
+    std::vector<fixups::BuildStep> build;           ///< fixup build steps, in order
     std::vector<std::string> fixup_origins;         ///< files whose rules applied
     /// Set for packages built from source with nvcc (packages/<name>/package.json).
     std::shared_ptr<const SourceRecipe> recipe;

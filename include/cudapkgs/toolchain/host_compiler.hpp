@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #pragma once
 
+#include <cudapkgs/toolchain/process.hpp>
 #include <cudapkgs/version/version.hpp>
 
 #include <nlohmann/json.hpp>
@@ -36,10 +37,11 @@ struct NvccCompat {
 std::optional<NvccCompat> find_nvcc_compat(const version::Version& cuda_major_minor);
 
 /// Runs `compiler --version` to classify it; nullopt when it cannot be run or recognised.
-std::optional<HostCompiler> probe_compiler(const std::string& compiler);
+std::optional<HostCompiler> probe_compiler(const std::string& compiler,
+                                           ProcessRunner& runner = spawn_runner());
 
 /// CUDAHOSTCXX, then CXX, then g++ and clang++ on PATH.
-std::optional<HostCompiler> detect_host_compiler();
+std::optional<HostCompiler> detect_host_compiler(ProcessRunner& runner = spawn_runner());
 
 /// `{path, family, version, major, cudaVersion, supported, supportedRange}` for `eval`.
 nlohmann::json describe(const std::optional<HostCompiler>& compiler,

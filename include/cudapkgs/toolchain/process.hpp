@@ -32,9 +32,22 @@ struct ProcessResult {
     std::string describe() const;
 };
 
-/// Runs the process to completion; throws Error{BuildFailed} when it cannot be started
-/// (argv[0] not found or not executable).
+/// Runs the process to completion with posix_spawn; throws Error{BuildFailed} when it cannot
+/// be started (argv[0] not found or not executable).
 ProcessResult run_process(const ProcessSpec& spec);
+
+/// The one way cudapkgs runs child processes (postInstall, the host-compiler probe, nvcc and
+/// cmake): an explicit environment, captured or logged output, and a timeout after which the
+/// child is killed. Tests substitute a fake.
+class ProcessRunner {
+  public:
+    virtual ~ProcessRunner() = default;
+    /// Runs `spec` to completion; throws Error{BuildFailed} when it cannot be started.
+    virtual ProcessResult run(const ProcessSpec& spec) = 0;
+};
+
+/// The posix_spawn runner (run_process); stateless, so safe from several threads.
+ProcessRunner& spawn_runner();
 
 /// Looks `name` up in a colon-separated PATH; a name with a '/' is returned as is if executable.
 std::optional<std::filesystem::path> find_executable(std::string_view name, std::string_view path);

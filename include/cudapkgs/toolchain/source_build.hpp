@@ -6,6 +6,7 @@
 #include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/toolchain/host_compiler.hpp>
 #include <cudapkgs/toolchain/merged_toolkit.hpp>
+#include <cudapkgs/toolchain/process.hpp>
 #include <cudapkgs/version/version.hpp>
 
 #include <filesystem>
@@ -51,9 +52,10 @@ std::vector<std::string> clean_environment(const SourceBuild& build);
 /// The argv of every step, in order (nvcc compile+link, or cmake configure/build/install).
 std::vector<std::vector<std::string>> build_commands(const SourceBuild& build);
 
-/// Runs the steps with the clean environment, appending all output to the log file.
-/// Throws Error{BuildFailed} naming the failed step, with the last 30 log lines as notes.
-BuildOutcome build_source(const SourceBuild& build, const LogSink& log = {});
+/// Runs the steps with the clean environment through `runner`, appending all output to the log
+/// file. Throws Error{BuildFailed} naming the failed step, with the last 30 log lines as notes.
+BuildOutcome build_source(const SourceBuild& build, const LogSink& log = {},
+                          ProcessRunner& runner = spawn_runner());
 
 /// CMAKE_CUDA_ARCHITECTURES for exactly `flags`: every capability as "<cc>-real", the last one
 /// plain "<cc>" (SASS + PTX) when forward compat is on ("75-real;86-real;90").
