@@ -21,7 +21,7 @@ RunFn setup_eval(CLI::App& cmd, const GlobalOptions& global) {
     return [opts, &global] {
         auto ctx = make_eval_context(global);
         check_frozen(ctx, {});
-        nlohmann::json value = ctx.evaluator->eval(opts->attrpath);
+        nlohmann::json value = show_store_paths(ctx, ctx.evaluator->evaluate(opts->attrpath));
         if (opts->raw && value.is_string()) {
             print_line(value.get<std::string>());
         } else {

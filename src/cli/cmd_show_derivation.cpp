@@ -11,7 +11,11 @@ RunFn setup_show_derivation(CLI::App& cmd, const GlobalOptions& global) {
     return [attrpath, &global] {
         auto ctx = make_eval_context(global);
         auto resolved = ctx.evaluator->resolve_package(*attrpath);
-        auto paths = ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath);
+        nlohmann::json paths = nlohmann::json::object();
+        for (const auto& [output, path] :
+             ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath)) {
+            paths[output] = show_store_path(ctx, path);
+        }
         const auto& drv = ctx.evaluator->derivation(*resolved.set, *resolved.package);
         print_json({{"attrpath", resolved.attrpath},
                     {"hash", drv.hash},

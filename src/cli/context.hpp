@@ -57,6 +57,11 @@ const std::optional<toolchain::HostCompiler>& detected_host_compiler();
 /// Loads manifests, config and the evaluator.
 EvalContext make_eval_context(const GlobalOptions& global);
 
+/// The absolute path a command prints for a store path: the store directory applied.
+std::string show_store_path(const EvalContext& ctx, const storepath::StorePath& path);
+/// An evaluated value as commands print it: its store paths absolute (show_store_path()).
+nlohmann::json show_store_paths(const EvalContext& ctx, const pkgset::EvalValue& value);
+
 /// True when store_paths_of_arguments() reads `argument` as an ATTRPATH.
 bool is_attrpath_argument(const std::string& argument);
 
@@ -66,7 +71,7 @@ bool is_attrpath_argument(const std::string& argument);
 /// whatever the number of ATTRPATHs). Throws Error{InvalidInput} for a path outside the store,
 /// an unknown attribute, or a package none of whose outputs is built (the note says which
 /// `cudapkgs build` makes them).
-std::vector<store::StorePath> store_paths_of_arguments(const GlobalOptions& global,
+std::vector<storepath::StorePath> store_paths_of_arguments(const GlobalOptions& global,
                                                        store::Store& store,
                                                        const std::vector<std::string>& arguments);
 

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/fetch/http_get.hpp>
 #include <cudapkgs/fetch/url.hpp>
 #include <cudapkgs/manifest/manifest.hpp>
@@ -137,7 +138,7 @@ UpdateReport update_manifests(const UpdateOptions& options) {
     std::vector<Pending> pending;
     std::optional<Error> first_error;
     for (const auto& product : products) {
-        std::string base = options.mirror + "/" + product + "/redist";
+        std::string base = options.mirror + "/" + manifest::product_dir(product);
         ProductListing listing{product, {}, {}};
         try {
             listing.versions = list_index(base, options.fetch);

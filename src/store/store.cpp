@@ -18,6 +18,7 @@
 namespace cudapkgs::store {
 
 namespace fs = std::filesystem;
+using storepath::StorePath;
 using detail::Statement;
 
 namespace {

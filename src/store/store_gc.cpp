@@ -19,6 +19,7 @@
 namespace cudapkgs::store {
 
 namespace fs = std::filesystem;
+using storepath::StorePath;
 using detail::Statement;
 
 namespace {

@@ -7,6 +7,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cudapkgs::toolchain {
@@ -23,13 +24,16 @@ struct License {
 
 /// Where a package's archive comes from.
 struct Source {
-    std::string product;       ///< redist name: the archive lives under <mirror>/<product>/redist/
+    std::string product;       ///< redist name: the archive's place is manifest::archive_path()
     std::string relative_path; ///< from the manifest
     std::string sha256;
     std::uint64_t size = 0;
     std::string platform; ///< manifest platform key the archive was chosen from
     std::string url;      ///< set by an overlay pin: an absolute URL instead of a mirror path
 };
+
+/// The URL of `src` on `mirror`: the overlay's pinned URL, else manifest::archive_url().
+std::string source_url(const Source& src, std::string_view mirror);
 
 /// One package of an evaluated set.
 struct Package {

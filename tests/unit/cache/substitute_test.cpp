@@ -16,7 +16,7 @@
 
 using namespace cudapkgs;
 using cache::CacheInfo;
-using store::StorePath;
+using storepath::StorePath;
 using store::test::build_simple;
 using store::test::make_path;
 namespace fs = std::filesystem;

@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 
 using namespace cudapkgs::store;
+using cudapkgs::storepath::StorePath;
 using cudapkgs::Error;
 using cudapkgs::ErrorKind;
 using test::build_simple;
