@@ -576,9 +576,8 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
                 refs.push_back(drv.outputs.at(other));
             }
         }
-        commits.push_back({std::move(staging.dirs.at(output)),
-                           drv.outputs.at(output), refs, drv.hash, std::nullopt,
-                           std::move(staging.digests[output])});
+        commits.push_back({std::move(staging.dirs.at(output)), drv.outputs.at(output), refs,
+                           drv.hash, std::nullopt, std::move(staging.digests[output])});
     }
     std::lock_guard guard(*ctx.store_mutex);
     ctx.store->commit_outputs(locks, std::move(commits));

@@ -84,7 +84,7 @@ const std::string& need(const std::multimap<std::string, std::string>& fields,
 }
 
 storepath::StorePath parse_path_field(std::string_view text, std::string_view what,
-                                  std::string_view origin) {
+                                      std::string_view origin) {
     auto path = storepath::StorePath::find_parse(text);
     if (!path) {
         throw Error(ErrorKind::Integrity,

@@ -5,9 +5,9 @@
 #include "context.hpp"
 #include "output.hpp"
 
-#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/fetch/http_get.hpp>
 #include <cudapkgs/fetch/url.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/mirror/sync.hpp>
 #include <cudapkgs/store/store.hpp>
 #include <cudapkgs/toolchain/driver.hpp>

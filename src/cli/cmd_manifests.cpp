@@ -5,8 +5,8 @@
 #include "fetch_setup.hpp"
 #include "output.hpp"
 
-#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/fetch/url.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/mirror/sync.hpp>
 #include <cudapkgs/mirror/update.hpp>
 #include <cudapkgs/util/error.hpp>

@@ -206,7 +206,7 @@ namespace {
 
 /// The outputs of the package `attrpath` names that are in `store`, `out` first.
 std::vector<storepath::StorePath> built_outputs(EvalContext& ctx, store::Store& store,
-                                            const std::string& attrpath) {
+                                                const std::string& attrpath) {
     auto resolved = ctx.evaluator->resolve_package(attrpath);
     const auto& paths =
         ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath);
@@ -235,9 +235,9 @@ std::vector<storepath::StorePath> built_outputs(EvalContext& ctx, store::Store& 
 
 } // namespace
 
-std::vector<storepath::StorePath> store_paths_of_arguments(const GlobalOptions& global,
-                                                       store::Store& store,
-                                                       const std::vector<std::string>& arguments) {
+std::vector<storepath::StorePath>
+store_paths_of_arguments(const GlobalOptions& global, store::Store& store,
+                         const std::vector<std::string>& arguments) {
     std::optional<EvalContext> ctx; // loaded for the first ATTRPATH only
     std::vector<storepath::StorePath> out;
     for (const auto& argument : arguments) {

@@ -71,8 +71,8 @@ bool is_attrpath_argument(const std::string& argument);
 /// whatever the number of ATTRPATHs). Throws Error{InvalidInput} for a path outside the store,
 /// an unknown attribute, or a package none of whose outputs is built (the note says which
 /// `cudapkgs build` makes them).
-std::vector<storepath::StorePath> store_paths_of_arguments(const GlobalOptions& global,
-                                                       store::Store& store,
-                                                       const std::vector<std::string>& arguments);
+std::vector<storepath::StorePath>
+store_paths_of_arguments(const GlobalOptions& global, store::Store& store,
+                         const std::vector<std::string>& arguments);
 
 } // namespace cudapkgs::cli

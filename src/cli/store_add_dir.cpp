@@ -40,7 +40,8 @@ int run_store_add_dir(const GlobalOptions& global, const AddDirArgs& args, bool 
     util::Sha256 sha;
     sha.update(key);
     auto digest = sha.finish();
-    auto path = storepath::StorePath::from_parts(util::compress_to_nix_base32(digest, 20), args.name);
+    auto path =
+        storepath::StorePath::from_parts(util::compress_to_nix_base32(digest, 20), args.name);
     auto locks = s.lock_paths({path});
     if (!s.is_valid(path)) {
         store::BuildDir dir = s.make_build_dir();

@@ -112,11 +112,12 @@ void LockBuilder::add_package(const std::string& attrpath) {
     add_set(key, set);
     add_closure(key, resolved);
     add_aliases(attrpath);
-    packages[attrpath] = {{"attrpath", resolved.attrpath},
-                          {"set", key},
-                          {"pname", package.pname},
-                          {"version", package.version},
-                          {"outPaths", pkgset::outputs_json(evaluator.derivation(set, package).outputs)}};
+    packages[attrpath] = {
+        {"attrpath", resolved.attrpath},
+        {"set", key},
+        {"pname", package.pname},
+        {"version", package.version},
+        {"outPaths", pkgset::outputs_json(evaluator.derivation(set, package).outputs)}};
 }
 
 } // namespace

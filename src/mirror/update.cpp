@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/fetch/http_get.hpp>
 #include <cudapkgs/fetch/url.hpp>
 #include <cudapkgs/manifest/manifest.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/mirror/update.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>

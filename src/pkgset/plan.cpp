@@ -35,9 +35,9 @@ Error unavailable_in_chain(const PackageSet& set, const std::vector<std::string>
 }
 
 Error missing_in_chain(const PackageSet& set, const std::vector<std::string>& chain) {
-    Error error(ErrorKind::InvalidInput, fmt::format("{}: '{}' is not in {}",
-                                                     chain_text(set, chain), chain.back(),
-                                                     set.name()));
+    Error error(
+        ErrorKind::InvalidInput,
+        fmt::format("{}: '{}' is not in {}", chain_text(set, chain), chain.back(), set.name()));
     if (auto guess = util::find_closest(chain.back(), set.package_names())) {
         error.add_note(fmt::format("did you mean '{}'?", *guess));
     }
@@ -87,7 +87,8 @@ std::vector<ClosureItem> closure(const std::vector<ResolvedPackage>& targets, Cl
     return out;
 }
 
-std::vector<PlanItem> build_plan(Evaluator& evaluator, const std::vector<ResolvedPackage>& targets) {
+std::vector<PlanItem> build_plan(Evaluator& evaluator,
+                                 const std::vector<ResolvedPackage>& targets) {
     std::vector<PlanItem> out;
     for (auto& item : closure(targets)) {
         const Derivation& drv = evaluator.derivation(*item.set, *item.package);

@@ -18,8 +18,8 @@
 namespace cudapkgs::store {
 
 namespace fs = std::filesystem;
-using storepath::StorePath;
 using detail::Statement;
+using storepath::StorePath;
 
 namespace {
 

@@ -20,7 +20,7 @@ inline constexpr std::string_view kCompression = "zstd";
 /// What a cache says about one store path. Every field but the signatures is covered by
 /// the signed fingerprint (ArchivePath is derived from ArchiveSha256 and checked).
 struct CacheInfo {
-    storepath::StorePath store_path;     ///< base name, independent of the store directory
+    storepath::StorePath store_path; ///< base name, independent of the store directory
     std::string content_hash = {};   ///< "sha256:<hex>", the store's content hash
     std::uint64_t size = 0;          ///< bytes of file contents once unpacked
     std::string archive_sha256 = {}; ///< lower-case hex of the compressed archive

@@ -26,13 +26,13 @@ struct PushResult {
 /// The closure of `roots` (every path and its references, transitively), references before
 /// their referrers; throws Error{InvalidInput} when a root is not valid.
 std::vector<storepath::StorePath> closure_of(store::Store& store,
-                                         const std::vector<storepath::StorePath>& roots);
+                                             const std::vector<storepath::StorePath>& roots);
 
 /// Uploads each path of the closure of `roots` the cache does not have yet: the archive
 /// first, then the signed metadata, so a reader never sees metadata without its archive.
 /// The tree's content hash is recomputed first; a path that no longer matches the store's
 /// record is Error{Integrity} (nothing of it uploaded). Throws transport errors unchanged.
-PushResult push(store::Store& store, Transport& cache, const std::vector<storepath::StorePath>& roots,
-                const PushOptions& options);
+PushResult push(store::Store& store, Transport& cache,
+                const std::vector<storepath::StorePath>& roots, const PushOptions& options);
 
 } // namespace cudapkgs::cache

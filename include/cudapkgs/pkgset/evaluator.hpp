@@ -41,7 +41,8 @@ struct EvalValue {
     std::vector<StorePathAt> store_paths;
 
     /// `value` with each store path replaced by `show(path)` (commands print absolute paths).
-    nlohmann::json render(const std::function<std::string(const storepath::StorePath&)>& show) const;
+    nlohmann::json
+    render(const std::function<std::string(const storepath::StorePath&)>& show) const;
 };
 
 /// A package found by attribute path.

@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cudapkgs/store/file_lock.hpp>
-#include <cudapkgs/storepath/store_path.hpp>
 #include <cudapkgs/store/tree_hash.hpp>
+#include <cudapkgs/storepath/store_path.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -27,7 +27,7 @@ struct PathInfo {
     std::uint64_t size = 0;             ///< bytes of file contents
     std::int64_t registration_time = 0; ///< seconds since the epoch
     std::optional<std::string> deriver; ///< derivation hash, when the builder gave one
-    std::vector<storepath::StorePath> references;  ///< sorted
+    std::vector<storepath::StorePath> references; ///< sorted
 };
 
 /// Points of commit() a test can stop at (crash injection).
@@ -70,7 +70,8 @@ class PathLocks {
 struct CommitOutput {
     BuildDir dir;
     storepath::StorePath path;
-    std::vector<storepath::StorePath> references; ///< valid paths, or other outputs of the same commit
+    /// Valid paths, or other outputs of the same commit.
+    std::vector<storepath::StorePath> references;
     std::optional<std::string> deriver;
     /// When set, the content hash the sealed tree must have: a mismatch is Error{Integrity}
     /// naming the path, before anything is renamed or registered (binary cache substitution
@@ -95,7 +96,7 @@ struct VerifyReport {
 };
 
 struct GcOptions {
-    std::vector<storepath::StorePath> keep;           ///< extra roots
+    std::vector<storepath::StorePath> keep; ///< extra roots
     std::optional<std::uint64_t> max_size; ///< stop deleting once the store is this small
     bool dry_run = false;
 };
@@ -178,7 +179,8 @@ class Store {
     std::vector<storepath::StorePath> read_references(std::int64_t id);
     std::optional<std::int64_t> find_id(const storepath::StorePath& path);
     void register_paths(const std::vector<PathInfo>& infos);
-    std::vector<std::pair<std::filesystem::path, std::optional<storepath::StorePath>>> read_gc_roots();
+    std::vector<std::pair<std::filesystem::path, std::optional<storepath::StorePath>>>
+    read_gc_roots();
     void delete_paths(const std::vector<storepath::StorePath>& paths);
 
     std::filesystem::path m_root;

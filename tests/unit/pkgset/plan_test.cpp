@@ -67,8 +67,11 @@ Error error_of(const std::vector<pkgset::ResolvedPackage>& targets) {
 } // namespace
 
 TEST_CASE("closure: dependencies first, each package once", "[pkgset][plan]") {
-    SyntheticSet s({{"app", {"lib", "util"}}, {"lib", {"util", "base"}}, {"util", {"base"}},
-                    {"base", {}}, {"tool", {"base"}}});
+    SyntheticSet s({{"app", {"lib", "util"}},
+                    {"lib", {"util", "base"}},
+                    {"util", {"base"}},
+                    {"base", {}},
+                    {"tool", {"base"}}});
     CHECK(attrpaths(pkgset::closure({s.target("app")})) ==
           Strings{"cudaPackages_12_8.base", "cudaPackages_12_8.util", "cudaPackages_12_8.lib",
                   "cudaPackages_12_8.app"});
@@ -98,8 +101,8 @@ TEST_CASE("closure: an unavailable dependency is an error naming the chain", "[p
 
 TEST_CASE("closure: a missing dependency and a cycle are errors naming the chain",
           "[pkgset][plan]") {
-    SyntheticSet missing({{"cudnn", {"libcublas"}}, {"libcublas", {"libcublsa_x"}},
-                          {"libcublas_x", {}}});
+    SyntheticSet missing(
+        {{"cudnn", {"libcublas"}}, {"libcublas", {"libcublsa_x"}}, {"libcublas_x", {}}});
     Error e = error_of({missing.target("cudnn")});
     CHECK(std::string(e.what()) == "cudaPackages_12_8.cudnn → libcublas → libcublsa_x: "
                                    "'libcublsa_x' is not in cudaPackages_12_8");

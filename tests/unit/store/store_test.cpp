@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 
 using namespace cudapkgs::store;
-using cudapkgs::storepath::StorePath;
 using cudapkgs::Error;
 using cudapkgs::ErrorKind;
+using cudapkgs::storepath::StorePath;
 using test::build_simple;
 using test::make_path;
 namespace fs = std::filesystem;
