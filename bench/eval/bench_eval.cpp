@@ -68,9 +68,7 @@ Counts evaluate_everything(const fs::path& dir) {
     config.allow_unfree = true;
     pkgset::Catalog catalog(manifest::load_manifest_dirs({dir}),
                             fixups::FixupSet::load({dir.parent_path() / "fixups"}));
-    pkgset::EvalSettings settings;
-    settings.store_dir = "/store";
-    pkgset::Evaluator e(catalog, {config, "x86_64-linux", {}, {}}, settings);
+    pkgset::Evaluator e(catalog, {config, "x86_64-linux", {}, {}}, pkgset::EvalSettings{});
     Counts counts;
     eval_root(e, "", counts);
     eval_root(e, "pkgsCuda.", counts);

@@ -3,6 +3,8 @@
 
 #include <cudapkgs/builder/builder.hpp>
 #include <cudapkgs/fetch/url.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
+#include <cudapkgs/pkgset/plan.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/interrupt.hpp>
 #include <cudapkgs/util/os_error.hpp>
@@ -19,8 +21,6 @@
 namespace cudapkgs::builder {
 
 namespace fs = std::filesystem;
-
-constexpr const char* kDefaultMirror = "https://developer.download.nvidia.com/compute";
 
 /// One package of the closure, with its derivation and scheduling state.
 struct Builder::Node {
@@ -40,42 +40,32 @@ Builder::Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions
                  fetch::Fetcher& fetcher, toolchain::ProcessRunner& runner)
     : m_store(&store), m_evaluator(&evaluator), m_options(std::move(options)),
       m_fetcher(&fetcher), m_runner(&runner) {
-    if (m_options.mirrors.empty()) {
-        m_options.mirrors.emplace_back(kDefaultMirror);
-    }
+    m_options.mirrors = manifest::mirrors_or_default(std::move(m_options.mirrors));
     if (m_options.jobs < 1) {
         m_options.jobs = 1;
     }
 }
 
 std::vector<Builder::Node> Builder::closure(const std::vector<Target>& targets) {
+    std::vector<pkgset::ResolvedPackage> wanted;
+    for (const auto& t : targets) {
+        pkgset::require_buildable(*t.set, *t.package, t.attrpath); // a target's own error first
+        wanted.push_back({t.set, t.package, t.attrpath});
+    }
     std::vector<Node> nodes;
     std::map<std::pair<const pkgset::PackageSet*, std::string>, std::size_t> index;
-    // Depth-first, dependencies before dependents.
-    std::function<std::size_t(const Target&)> visit = [&](const Target& t) -> std::size_t {
-        auto key = std::make_pair(t.set, t.package->attr);
-        if (auto it = index.find(key); it != index.end()) {
-            return it->second;
-        }
-        m_evaluator->out_paths(*t.set, *t.package, t.attrpath); // licence, availability, caps
+    for (auto& item : pkgset::build_plan(*m_evaluator, wanted)) {
+        pkgset::require_buildable(*item.set, *item.package, item.attrpath);
         Node node;
-        node.target = t;
-        node.derivation = &m_evaluator->derivation(*t.set, *t.package);
-        for (const auto& dep : t.package->dependencies) {
-            const pkgset::Package& p = t.set->get(dep);
-            node.deps.push_back(visit({t.set, &p, t.set->name() + "." + dep}));
+        node.target = {item.set, item.package, std::move(item.attrpath)};
+        node.derivation = item.derivation;
+        for (const auto& dep : item.package->dependencies) {
+            node.deps.push_back(index.at({item.set, dep})); // the plan puts it first
         }
-        nodes.push_back(std::move(node));
-        index.emplace(key, nodes.size() - 1);
-        return nodes.size() - 1;
-    };
-    for (const auto& t : targets) {
-        visit(t);
-    }
-    for (auto& node : nodes) {
-        const auto& out = node.derivation->outputs.at("out");
-        node.valid = !m_options.rebuild && m_store->is_valid(store::StorePath::parse(out));
+        node.valid = !m_options.rebuild && m_store->is_valid(item.derivation->outputs.at("out"));
         node.result.attrpath = node.target.attrpath;
+        index.emplace(std::make_pair(item.set, item.package->attr), nodes.size());
+        nodes.push_back(std::move(node));
     }
     return nodes;
 }
@@ -89,7 +79,7 @@ std::vector<std::string> Builder::urls_for(const pkgset::Package& p) const {
     }
     std::vector<std::string> urls;
     for (const auto& m : m_options.mirrors) {
-        urls.push_back(m + "/" + p.src->product + "/redist/" + p.src->relative_path);
+        urls.push_back(pkgset::source_url(*p.src, m));
     }
     return urls;
 }
@@ -106,7 +96,7 @@ fs::path Builder::download_path(const pkgset::Package& p) const {
 
 std::filesystem::path Builder::fetch_source(const Target& target) {
     const auto& pkg = *target.package;
-    m_evaluator->out_paths(*target.set, pkg, target.attrpath); // licence and availability
+    pkgset::require_buildable(*target.set, pkg, target.attrpath);
     fetch::Request r;
     r.urls = urls_for(pkg);
     r.sha256 = pkg.src->sha256;
@@ -124,7 +114,7 @@ std::vector<Planned> Builder::plan(const std::vector<Target>& targets) {
     for (const auto& node : closure(targets)) {
         Planned p;
         p.attrpath = node.target.attrpath;
-        p.out_path = (m_store->root() / node.derivation->outputs.at("out")).string();
+        p.out_path = m_store->to_absolute(node.derivation->outputs.at("out")).string();
         p.valid = node.valid;
         const auto& pkg = *node.target.package;
         if (!node.valid && pkg.src && !fs::exists(download_path(pkg))) {
@@ -217,7 +207,7 @@ std::vector<Built> Builder::build(const std::vector<Target>& targets) {
         // A signed binary cache may have it (with its closure); it is verified before use.
         if (!node.valid && !m_options.substituters.urls.empty()) {
             const auto& out = node.derivation->outputs.at("out");
-            if (cache::substitute(*m_store, out, m_options.substituters)) {
+            if (cache::substitute_closure(*m_store, out, m_options.substituters).ok) {
                 node.valid = true;
                 if (m_options.log) {
                     m_options.log(fmt::format("substituted {}", node.target.attrpath));

@@ -22,13 +22,12 @@ namespace cudapkgs::builder {
 
 namespace fs = std::filesystem;
 using nlohmann::json;
-using store::StorePath;
+using storepath::StorePath;
 
 std::map<std::string, fs::path> registered_outputs(store::Store& store,
                                                    const pkgset::Derivation& drv) {
     std::map<std::string, fs::path> out;
-    for (const auto& [output, name] : drv.outputs) {
-        auto path = StorePath::parse(name);
+    for (const auto& [output, path] : drv.outputs) {
         if (store.is_valid(path)) {
             out[output] = store.to_absolute(path);
         }
@@ -64,8 +63,8 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
     const auto& pkg = *ctx.package;
     const auto& drv = *ctx.derivation;
     std::vector<StorePath> paths;
-    for (const auto& [output, name] : drv.outputs) {
-        paths.push_back(StorePath::parse(name));
+    for (const auto& [output, path] : drv.outputs) {
+        paths.push_back(path);
     }
     Staging staging;
     store::PathLocks locks;
@@ -75,12 +74,12 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
     {
         std::lock_guard guard(*ctx.store_mutex);
         // Another process may have built it while we waited for the lock.
-        if (ctx.store->is_valid(StorePath::parse(drv.outputs.at("out")))) {
+        if (ctx.store->is_valid(drv.outputs.at("out"))) {
             return registered_outputs(*ctx.store, drv);
         }
-        for (const auto& [output, name] : drv.outputs) {
+        for (const auto& [output, path] : drv.outputs) {
             staging.dirs.emplace(output, ctx.store->make_build_dir());
-            staging.finals[output] = ctx.store->to_absolute(StorePath::parse(name));
+            staging.finals[output] = ctx.store->to_absolute(path);
         }
     }
     OutputRouter router(pkg.outputs, pkg.build);
@@ -139,7 +138,7 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
     std::vector<StorePath> references;
     for (const auto& dep : ctx.dependencies) {
         for (const auto& [output, path] : dep.outputs) {
-            references.push_back(StorePath::parse(path.filename().string()));
+            references.push_back(dep.derivation->outputs.at(output)); // registered ones only
         }
     }
     std::vector<store::CommitOutput> commits;
@@ -147,12 +146,11 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
         std::vector<StorePath> refs = references;
         for (const auto& other : registered) {
             if (other != output) {
-                refs.push_back(StorePath::parse(drv.outputs.at(other)));
+                refs.push_back(drv.outputs.at(other));
             }
         }
-        commits.push_back({std::move(staging.dirs.at(output)),
-                           StorePath::parse(drv.outputs.at(output)), refs, drv.hash, std::nullopt,
-                           std::move(staging.digests[output])});
+        commits.push_back({std::move(staging.dirs.at(output)), drv.outputs.at(output), refs,
+                           drv.hash, std::nullopt, std::move(staging.digests[output])});
     }
     std::lock_guard guard(*ctx.store_mutex);
     ctx.store->commit_outputs(locks, std::move(commits));

@@ -83,13 +83,13 @@ const std::string& need(const std::multimap<std::string, std::string>& fields,
     return it->second;
 }
 
-store::StorePath parse_path_field(std::string_view text, std::string_view what,
-                                  std::string_view origin) {
-    auto path = store::StorePath::find_parse(text);
+storepath::StorePath parse_path_field(std::string_view text, std::string_view what,
+                                      std::string_view origin) {
+    auto path = storepath::StorePath::find_parse(text);
     if (!path) {
         throw Error(ErrorKind::Integrity,
                     fmt::format("{} '{}' is not a store path base name ({})", what, text,
-                                store::store_path_problem(text)),
+                                storepath::store_path_problem(text)),
                     std::string(origin));
     }
     return *path;
@@ -112,7 +112,7 @@ std::string CacheInfo::fingerprint() const {
                        deriver.value_or(""));
 }
 
-std::string info_file_name(const store::StorePath& path) {
+std::string info_file_name(const storepath::StorePath& path) {
     return std::string(path.hash_part()) + ".cpinfo";
 }
 

@@ -12,7 +12,7 @@
 
 namespace cudapkgs::cache {
 
-using store::StorePath;
+using storepath::StorePath;
 
 std::vector<StorePath> closure_of(store::Store& store, const std::vector<StorePath>& roots) {
     std::vector<StorePath> order;

@@ -15,7 +15,7 @@
 
 namespace cudapkgs::cache {
 
-using store::StorePath;
+using storepath::StorePath;
 
 namespace {
 

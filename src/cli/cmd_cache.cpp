@@ -68,7 +68,7 @@ int run_push(Session& session, const CacheArgs& a, bool json) {
         options.keys.push_back(cache::load_secret_key(file));
     }
     store::Store& s = session.store();
-    const std::vector<store::StorePath> roots = store_paths_of_arguments(session, s, a.paths);
+    const std::vector<storepath::StorePath> roots = store_paths_of_arguments(session, s, a.paths);
     auto transport = cache::open_transport(a.url, fetch_options_of(g));
     auto result = cache::push(s, *transport, roots, options);
     nlohmann::json uploaded = nlohmann::json::array();

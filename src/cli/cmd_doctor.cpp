@@ -7,6 +7,7 @@
 
 #include <cudapkgs/fetch/http_get.hpp>
 #include <cudapkgs/fetch/url.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/mirror/sync.hpp>
 #include <cudapkgs/store/store.hpp>
 #include <cudapkgs/toolchain/driver.hpp>
@@ -141,9 +142,8 @@ Check check_store(const GlobalOptions& global) {
 }
 
 Check check_mirror(const GlobalOptions& global) {
-    auto mirrors = mirrors_of(global);
-    std::string mirror = mirrors.empty() ? std::string(mirror::kNvidiaMirror) : mirrors.front();
-    std::string url = mirror + "/cuda/redist/";
+    std::string mirror = manifest::mirrors_or_default(mirrors_of(global)).front();
+    std::string url = mirror + "/" + manifest::product_dir("cuda") + "/";
     Check c{"mirror", "ok", "", {{"url", fetch::redact_url(url)}, {"skipped", false}}};
     if (global.offline && fetch::url_scheme(url) != "file") {
         c.details["skipped"] = true;

@@ -3,6 +3,7 @@
 #include "commands.hpp"
 #include "output.hpp"
 
+#include <cudapkgs/pkgset/plan.hpp>
 #include <cudapkgs/toolchain/merged_toolkit.hpp>
 #include <cudapkgs/toolchain/source_build.hpp>
 #include <cudapkgs/util/error.hpp>
@@ -10,7 +11,6 @@
 #include <cudapkgs/util/hash.hpp>
 
 #include <fstream>
-#include <set>
 #include <unistd.h>
 
 namespace cudapkgs::cli {
@@ -26,21 +26,15 @@ struct EnvArgs {
     bool ld_library_path = false;
 };
 
-/// Every package the targets need, dependencies first.
+/// Every package the targets need, dependencies first (pkgset::closure()).
 std::vector<builder::Target> closure(const std::vector<builder::Target>& targets) {
-    std::vector<builder::Target> out;
-    std::set<std::pair<const pkgset::PackageSet*, std::string>> seen;
-    std::function<void(const builder::Target&)> visit = [&](const builder::Target& t) {
-        if (!seen.insert({t.set, t.package->attr}).second) {
-            return;
-        }
-        for (const auto& dep : t.package->dependencies) {
-            visit({t.set, &t.set->get(dep), t.set->name() + "." + dep});
-        }
-        out.push_back(t);
-    };
+    std::vector<pkgset::ResolvedPackage> wanted;
     for (const auto& t : targets) {
-        visit(t);
+        wanted.push_back({t.set, t.package, t.attrpath});
+    }
+    std::vector<builder::Target> out;
+    for (auto& item : pkgset::closure(wanted)) {
+        out.push_back({item.set, item.package, std::move(item.attrpath)});
     }
     return out;
 }

@@ -19,7 +19,7 @@ RunFn setup_eval(CLI::App& cmd, Session& session) {
     cmd.add_flag("--pretty", opts->pretty, "Indent the JSON");
     return [opts, &session] {
         auto& ctx = session.eval();
-        nlohmann::json value = ctx.evaluator->eval(opts->attrpath);
+        nlohmann::json value = show_store_paths(ctx, ctx.evaluator->evaluate(opts->attrpath));
         if (opts->raw && value.is_string()) {
             print_line(value.get<std::string>());
         } else {

@@ -6,6 +6,7 @@
 #include "output.hpp"
 
 #include <cudapkgs/fetch/url.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/mirror/sync.hpp>
 #include <cudapkgs/mirror/update.hpp>
 #include <cudapkgs/util/error.hpp>
@@ -53,8 +54,7 @@ int run_update(const UpdateArgs& args, const GlobalOptions& global) {
     }
     options.dest =
         args.dest.empty() ? manifest_dirs(global).front() : std::filesystem::path(args.dest);
-    std::vector<std::string> mirrors = mirrors_of(global);
-    options.mirror = mirrors.empty() ? std::string(mirror::kNvidiaMirror) : mirrors.front();
+    options.mirror = manifest::mirrors_or_default(mirrors_of(global)).front();
     options.fetch = fetch_options_of(global);
 
     mirror::UpdateReport report = mirror::update_manifests(options);

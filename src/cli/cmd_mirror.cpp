@@ -6,6 +6,7 @@
 #include "output.hpp"
 
 #include <cudapkgs/fetch/progress.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/mirror/sync.hpp>
 #include <cudapkgs/util/error.hpp>
 
@@ -114,10 +115,7 @@ int run_sync(const SyncArgs& args, Session& session) {
     mirror::SyncPlan plan = make_plan(args, session, platforms);
 
     const fetch::FetchOptions options = fetch_options_of(global);
-    std::vector<std::string> mirrors = mirrors_of(global);
-    if (mirrors.empty()) {
-        mirrors.emplace_back(mirror::kNvidiaMirror);
-    }
+    std::vector<std::string> mirrors = manifest::mirrors_or_default(mirrors_of(global));
     auto renderer = progress_renderer_of(global, args.progress);
     auto fetcher = fetch::make_fetcher(options);
     mirror::SyncReport report =

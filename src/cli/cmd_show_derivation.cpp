@@ -12,7 +12,11 @@ RunFn setup_show_derivation(CLI::App& cmd, Session& session) {
     return [attrpath, &global, &session] {
         auto& ctx = session.eval({*attrpath});
         auto resolved = ctx.evaluator->resolve_package(*attrpath);
-        auto paths = ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath);
+        nlohmann::json paths = nlohmann::json::object();
+        for (const auto& [output, path] :
+             ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath)) {
+            paths[output] = show_store_path(ctx, path);
+        }
         const auto& drv = ctx.evaluator->derivation(*resolved.set, *resolved.package);
         nlohmann::json out = {{"attrpath", resolved.attrpath},
                               {"hash", drv.hash},

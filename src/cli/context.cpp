@@ -179,7 +179,6 @@ EvalContext make_eval_context(const GlobalOptions& global) {
             std::make_shared<const pkgset::Overlay>(pkgset::load_overlay(file)));
     }
     pkgset::EvalSettings settings;
-    settings.store_dir = ctx.store_dir;
     settings.mirrors = ctx.mirrors;
     settings.host_compiler = [](const version::Version& cuda) {
         return toolchain::describe(detected_host_compiler(), cuda);
@@ -193,20 +192,28 @@ EvalContext make_eval_context(const GlobalOptions& global) {
     return ctx;
 }
 
+std::string show_store_path(const EvalContext& ctx, const storepath::StorePath& path) {
+    return storepath::absolute_in(ctx.store_dir, path).string();
+}
+
+nlohmann::json show_store_paths(const EvalContext& ctx, const pkgset::EvalValue& value) {
+    return value.render([&](const storepath::StorePath& p) { return show_store_path(ctx, p); });
+}
+
 bool is_attrpath_argument(const std::string& argument) {
-    return argument.find('/') == std::string::npos && !store::StorePath::find_parse(argument);
+    return argument.find('/') == std::string::npos && !storepath::StorePath::find_parse(argument);
 }
 
 namespace {
 
 /// The outputs of the package `attrpath` names that are in `store`, `out` first.
-std::vector<store::StorePath> built_outputs(EvalContext& ctx, store::Store& store,
-                                            const std::string& attrpath) {
+std::vector<storepath::StorePath> built_outputs(EvalContext& ctx, store::Store& store,
+                                                const std::string& attrpath) {
     auto resolved = ctx.evaluator->resolve_package(attrpath);
-    auto paths = ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath);
-    std::vector<store::StorePath> out;
-    auto add = [&](const std::string& path) {
-        auto p = store::StorePath::parse(std::filesystem::path(path).filename().string());
+    const auto& paths =
+        ctx.evaluator->out_paths(*resolved.set, *resolved.package, resolved.attrpath);
+    std::vector<storepath::StorePath> out;
+    auto add = [&](const storepath::StorePath& p) {
         if (store.is_valid(p)) {
             out.push_back(p);
         }
@@ -230,7 +237,7 @@ std::vector<store::StorePath> built_outputs(EvalContext& ctx, store::Store& stor
 
 } // namespace
 
-std::vector<store::StorePath> store_paths_of_arguments(Session& session, store::Store& store,
+std::vector<storepath::StorePath> store_paths_of_arguments(Session& session, store::Store& store,
                                                        const std::vector<std::string>& arguments) {
     std::vector<std::string> attrpaths;
     for (const auto& argument : arguments) {
@@ -239,7 +246,7 @@ std::vector<store::StorePath> store_paths_of_arguments(Session& session, store::
         }
     }
     EvalContext* ctx = nullptr; // loaded only when there is an ATTRPATH
-    std::vector<store::StorePath> out;
+    std::vector<storepath::StorePath> out;
     for (const auto& argument : arguments) {
         if (!is_attrpath_argument(argument)) {
             out.push_back(store.parse_path_argument(argument));

@@ -59,6 +59,11 @@ const std::optional<toolchain::HostCompiler>& detected_host_compiler();
 /// Loads manifests, config and the evaluator.
 EvalContext make_eval_context(const GlobalOptions& global);
 
+/// The absolute path a command prints for a store path: the store directory applied.
+std::string show_store_path(const EvalContext& ctx, const storepath::StorePath& path);
+/// An evaluated value as commands print it: its store paths absolute (show_store_path()).
+nlohmann::json show_store_paths(const EvalContext& ctx, const pkgset::EvalValue& value);
+
 /// True when store_paths_of_arguments() reads `argument` as an ATTRPATH.
 bool is_attrpath_argument(const std::string& argument);
 
@@ -69,7 +74,7 @@ bool is_attrpath_argument(const std::string& argument);
 /// an unknown attribute, or a package none of whose outputs is built (the note says which
 /// `cudapkgs build` makes them).
 /// The ATTRPATHs are evaluated through session.eval(), so --frozen applies to them.
-std::vector<store::StorePath> store_paths_of_arguments(Session& session, store::Store& store,
+std::vector<storepath::StorePath> store_paths_of_arguments(Session& session, store::Store& store,
                                                        const std::vector<std::string>& arguments);
 
 } // namespace cudapkgs::cli

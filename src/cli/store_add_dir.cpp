@@ -27,7 +27,7 @@ CLI::App* add_store_add_dir(CLI::App& store, AddDirArgs& args) {
 
 int run_store_add_dir(Session& session, const AddDirArgs& args, bool json) {
     store::Store& s = session.store();
-    std::vector<store::StorePath> refs;
+    std::vector<storepath::StorePath> refs;
     for (const auto& r : args.references) {
         refs.push_back(s.parse_path_argument(r));
     }
@@ -40,7 +40,8 @@ int run_store_add_dir(Session& session, const AddDirArgs& args, bool json) {
     util::Sha256 sha;
     sha.update(key);
     auto digest = sha.finish();
-    auto path = store::StorePath::from_parts(util::compress_to_nix_base32(digest, 20), args.name);
+    auto path =
+        storepath::StorePath::from_parts(util::compress_to_nix_base32(digest, 20), args.name);
     auto locks = s.lock_paths({path});
     if (!s.is_valid(path)) {
         store::BuildDir dir = s.make_build_dir();

@@ -1,5 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/lock/lock_file.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
+#include <cudapkgs/pkgset/plan.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
 
@@ -27,14 +29,13 @@ struct LockBuilder {
     std::set<std::pair<std::string, std::string>> visited; ///< (set key, attr)
 
     void add_set(const std::string& key, const pkgset::PackageSet& set);
-    void add_closure(const std::string& key, const pkgset::PackageSet& set,
-                     const pkgset::Package& package, const std::string& attrpath);
+    void add_closure(const std::string& key, const pkgset::ResolvedPackage& target);
     void add_package(const std::string& attrpath);
     void add_aliases(const std::string& attrpath);
 };
 
 std::string archive_key(const pkgset::Source& src) {
-    return src.url.empty() ? src.product + "/redist/" + src.relative_path : src.url;
+    return src.url.empty() ? manifest::archive_path(src.base_path, src.relative_path) : src.url;
 }
 
 /// Sets are keyed by name; the same set under other capabilities (pkgsForCudaArch) gets the
@@ -80,25 +81,20 @@ void LockBuilder::add_set(const std::string& key, const pkgset::PackageSet& set)
     }
 }
 
-void LockBuilder::add_closure(const std::string& key, const pkgset::PackageSet& set,
-                              const pkgset::Package& package, const std::string& attrpath) {
-    if (!visited.emplace(key, package.attr).second) {
-        return;
-    }
-    pnames.insert(package.pname);
-    if (package.src) {
-        json& entry = archives[archive_key(*package.src)];
-        entry["sha256"] = package.src->sha256;
-        entry["size"] = package.src->size;
-        entry["package"] = set.name() + "." + package.attr;
-    }
-    for (const auto& dep : package.dependencies) {
-        const pkgset::Package* p = set.find(dep);
-        if (p == nullptr) {
-            fail(ErrorKind::InvalidInput, "{} depends on '{}', which is not in {}", attrpath, dep,
-                 set.name());
+void LockBuilder::add_closure(const std::string& key, const pkgset::ResolvedPackage& target) {
+    // Each package before its dependencies, as the lock was always written.
+    for (const auto& item : pkgset::closure({target}, pkgset::ClosureOrder::Discovery)) {
+        const pkgset::Package& package = *item.package;
+        if (!visited.emplace(key, package.attr).second) {
+            continue;
         }
-        add_closure(key, set, *p, attrpath);
+        pnames.insert(package.pname);
+        if (package.src) {
+            json& entry = archives[archive_key(*package.src)];
+            entry["sha256"] = package.src->sha256;
+            entry["size"] = package.src->size;
+            entry["package"] = item.attrpath;
+        }
     }
 }
 
@@ -115,17 +111,18 @@ void LockBuilder::add_package(const std::string& attrpath) {
     pkgset::ResolvedPackage resolved = evaluator.resolve_package(attrpath);
     const auto& set = *resolved.set;
     const auto& package = *resolved.package;
-    // out_paths() enforces licence, availability and capabilities before anything is locked.
-    evaluator.out_paths(set, package, attrpath);
+    // Licence, availability and capabilities are checked before anything is locked.
+    pkgset::require_buildable(set, package, attrpath);
     std::string key = set_key(sets, set);
     add_set(key, set);
-    add_closure(key, set, package, attrpath);
+    add_closure(key, resolved);
     add_aliases(attrpath);
-    packages[attrpath] = {{"attrpath", resolved.attrpath},
-                          {"set", key},
-                          {"pname", package.pname},
-                          {"version", package.version},
-                          {"outPaths", evaluator.derivation(set, package).outputs}};
+    packages[attrpath] = {
+        {"attrpath", resolved.attrpath},
+        {"set", key},
+        {"pname", package.pname},
+        {"version", package.version},
+        {"outPaths", pkgset::outputs_json(evaluator.derivation(set, package).outputs)}};
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/manifest/manifest.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/json_cursor.hpp>
 #include <cudapkgs/version/version.hpp>
@@ -402,7 +403,7 @@ std::string ManifestStore::base_path(std::string_view product) const {
     if (auto it = pins.layouts.find(std::string(product)); it != pins.layouts.end()) {
         return it->second.base_path;
     }
-    return std::string(product) + "/redist";
+    return product_dir(product);
 }
 
 const Manifest* ManifestStore::find(std::string_view product, std::string_view version) const {

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // Choosing what `mirror sync` copies: a set's manifests and its packages' archives.
 #include <cudapkgs/mirror/sync.hpp>
+#include <cudapkgs/pkgset/plan.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <algorithm>
@@ -31,7 +32,7 @@ void add_manifests(SyncPlan& plan, const pkgset::Catalog& catalog, const pkgset:
 
 void add_archive(SyncPlan& plan, const pkgset::PackageSet& set, const pkgset::Package& p) {
     const pkgset::Source& src = *p.src;
-    std::string label = set.name() + "." + p.attr;
+    std::string label = set.attrpath(p.attr);
     for (auto& item : plan.archives) {
         if (item.product == src.product && item.relative_path == src.relative_path) {
             if (std::find(item.packages.begin(), item.packages.end(), label) ==
@@ -41,20 +42,13 @@ void add_archive(SyncPlan& plan, const pkgset::PackageSet& set, const pkgset::Pa
             return;
         }
     }
-    plan.archives.push_back({src.product, src.relative_path, src.sha256, src.size, {label}});
+    plan.archives.push_back(
+        {src.product, src.relative_path, src.sha256, src.size, {label}, src.base_path});
 }
 
-/// Adds `p` and its dependencies; records why a package cannot be mirrored instead.
-void add_closure(SyncPlan& plan, const pkgset::PackageSet& set, const pkgset::Package& p,
-                 std::set<std::string>& seen) {
-    if (!seen.insert(p.attr).second) {
-        return;
-    }
-    const std::string label = set.name() + "." + p.attr;
-    if (!p.available()) {
-        plan.skipped.push_back({label, set.redist_system(), p.unavailable_reasons.front()});
-        return;
-    }
+/// Adds the archive of one available package, or records why it has none to mirror.
+void add_package(SyncPlan& plan, const pkgset::PackageSet& set, const pkgset::Package& p) {
+    const std::string label = set.attrpath(p.attr);
     if (!p.src) {
         plan.skipped.push_back({label, set.redist_system(), "a source package (no archive)"});
     } else if (!p.src->url.empty()) {
@@ -63,9 +57,36 @@ void add_closure(SyncPlan& plan, const pkgset::PackageSet& set, const pkgset::Pa
     } else {
         add_archive(plan, set, p);
     }
-    for (const auto& dep : p.dependencies) {
-        if (const pkgset::Package* d = set.find(dep)) {
-            add_closure(plan, set, *d, seen);
+}
+
+/// Adds `p` and its dependencies (pkgset::closure(), each package before its dependencies as
+/// the report lists them). An unavailable `p` is skipped with its reason; so is one that needs
+/// an unavailable or missing package, with the chain as the reason.
+void add_closure(SyncPlan& plan, const pkgset::PackageSet& set, const pkgset::Package& p,
+                 std::set<std::string>& seen) {
+    if (seen.count(p.attr) != 0) {
+        return;
+    }
+    const std::string label = set.attrpath(p.attr);
+    if (!p.available()) {
+        seen.insert(p.attr);
+        plan.skipped.push_back({label, set.redist_system(), p.unavailable_reasons.front()});
+        return;
+    }
+    std::vector<pkgset::ClosureItem> items;
+    try {
+        items = pkgset::closure({{&set, &p, label}}, pkgset::ClosureOrder::Discovery);
+    } catch (const Error& e) {
+        if (e.kind() != ErrorKind::InvalidInput) {
+            throw;
+        }
+        seen.insert(p.attr);
+        plan.skipped.push_back({label, set.redist_system(), e.what()});
+        return;
+    }
+    for (const auto& item : items) {
+        if (seen.insert(item.package->attr).second) {
+            add_package(plan, set, *item.package);
         }
     }
 }

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 // Running a sync: manifests copied, archives fetched (verified), index pages written.
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/mirror/sync.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
@@ -18,7 +19,7 @@ namespace {
 
 SyncedFile copy_manifest(const ManifestItem& item, const fs::path& dest) {
     SyncedFile f;
-    f.path = fmt::format("{}/redist/redistrib_{}.json", item.product, item.version);
+    f.path = fmt::format("{}/redistrib_{}.json", manifest::product_dir(item.product), item.version);
     std::string content = util::read_file(item.source);
     f.size = content.size();
     fs::path target = dest / f.path;
@@ -92,12 +93,12 @@ SyncReport run_sync(const SyncPlan& plan, const fs::path& dest,
     for (const auto& a : plan.archives) {
         fetch::Request r;
         for (const auto& mirror : mirrors) {
-            r.urls.push_back(mirror + "/" + a.product + "/redist/" + a.relative_path);
+            r.urls.push_back(manifest::archive_url(mirror, a.base_path, a.relative_path));
         }
         r.sha256 = a.sha256;
         r.size = a.size;
-        r.dest = dest / a.product / "redist" / a.relative_path;
-        r.name = a.product + "/redist/" + a.relative_path;
+        r.name = manifest::archive_path(a.base_path, a.relative_path);
+        r.dest = dest / r.name;
         r.progress = progress;
         fs::create_directories(r.dest.parent_path());
         requests.push_back(std::move(r));
@@ -108,7 +109,7 @@ SyncReport run_sync(const SyncPlan& plan, const fs::path& dest,
         const auto& a = plan.archives[i];
         const auto& r = results[i];
         SyncedFile f;
-        f.path = a.product + "/redist/" + a.relative_path;
+        f.path = manifest::archive_path(a.base_path, a.relative_path);
         f.size = a.size;
         f.bytes_transferred = r.bytes_transferred;
         f.resumed_from = r.resumed_from;
@@ -123,7 +124,7 @@ SyncReport run_sync(const SyncPlan& plan, const fs::path& dest,
         report.archives.push_back(std::move(f));
     }
     for (const auto& product : products) {
-        fs::path redist = dest / product / "redist";
+        fs::path redist = dest / manifest::product_dir(product);
         fs::create_directories(redist);
         write_index_page(redist);
     }

@@ -2,6 +2,7 @@
 #include <cudapkgs/fetch/http_get.hpp>
 #include <cudapkgs/fetch/url.hpp>
 #include <cudapkgs/manifest/manifest.hpp>
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/mirror/update.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
@@ -137,7 +138,7 @@ UpdateReport update_manifests(const UpdateOptions& options) {
     std::vector<Pending> pending;
     std::optional<Error> first_error;
     for (const auto& product : products) {
-        std::string base = options.mirror + "/" + product + "/redist";
+        std::string base = options.mirror + "/" + manifest::product_dir(product);
         ProductListing listing{product, {}, {}};
         try {
             listing.versions = list_index(base, options.fetch);

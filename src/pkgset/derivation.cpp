@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/pkgset/derivation.hpp>
+#include <cudapkgs/pkgset/plan.hpp>
 #include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
@@ -10,20 +11,27 @@ namespace cudapkgs::pkgset {
 
 using nlohmann::json;
 
-std::string store_path_name(const std::string& derivation_hash, const Package& package,
-                            const std::string& output) {
+storepath::StorePath store_path_name(const std::string& derivation_hash, const Package& package,
+                                     const std::string& output) {
     util::Sha256 h;
     h.update("cudapkgs-output:");
     h.update(derivation_hash);
     h.update(":");
     h.update(output);
     auto digest = h.finish();
-    std::string name =
-        util::compress_to_nix_base32(digest, 20) + "-" + package.pname + "-" + package.version;
+    std::string name = package.pname + "-" + package.version;
     if (output != "out") {
         name += "-" + output;
     }
-    return name;
+    return storepath::StorePath::from_parts(util::compress_to_nix_base32(digest, 20), name);
+}
+
+json outputs_json(const std::map<std::string, storepath::StorePath>& outputs) {
+    json out = json::object();
+    for (const auto& [output, path] : outputs) {
+        out[output] = path.to_string();
+    }
+    return out;
 }
 
 const Derivation& DerivationBuilder::get(const Package& package) {
@@ -34,26 +42,28 @@ const Derivation& DerivationBuilder::get(const Package& package) {
         return it->second;
     }
     if (std::find(m_stack.begin(), m_stack.end(), package.attr) != m_stack.end()) {
+        m_stack.clear(); // the frames below unwind without popping
         fail(ErrorKind::InvalidInput, "dependency cycle in {} through '{}'", m_set->name(),
              package.attr);
     }
-    if (!package.available()) {
-        throw Error(ErrorKind::InvalidInput,
-                    fmt::format("{}.{} is not available", m_set->name(), package.attr))
-            .add_note(package.unavailable_reasons.front());
-    }
     m_stack.push_back(package.attr);
+    if (!package.available()) {
+        std::vector<std::string> chain = m_stack;
+        m_stack.clear();
+        throw unavailable_in_chain(*m_set, chain, package);
+    }
     json deps = json::object();
     bool dependent = package.recipe != nullptr;
     for (const auto& dep_name : package.dependencies) {
         const Package* dep = m_set->find(dep_name);
         if (dep == nullptr) {
-            m_stack.pop_back();
-            fail(ErrorKind::InvalidInput, "{}.{} depends on '{}', which is not in the set",
-                 m_set->name(), package.attr, dep_name);
+            std::vector<std::string> chain = m_stack;
+            chain.push_back(dep_name);
+            m_stack.clear();
+            throw missing_in_chain(*m_set, chain);
         }
         const Derivation& d = get(*dep);
-        deps[dep_name] = d.outputs;
+        deps[dep_name] = outputs_json(d.outputs);
         dependent = dependent || d.capability_dependent;
     }
     m_stack.pop_back();
@@ -95,7 +105,7 @@ const Derivation& DerivationBuilder::get(const Package& package) {
     drv.capability_dependent = dependent;
     drv.hash = util::sha256_hex(drv.inputs.dump());
     for (const auto& output : package.outputs) {
-        drv.outputs[output] = store_path_name(drv.hash, package, output);
+        drv.outputs.emplace(output, store_path_name(drv.hash, package, output));
     }
     auto& memo = dependent ? m_done : *m_shared;
     return memo.emplace(package.attr, std::move(drv)).first->second;

@@ -1,4 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
+#include <cudapkgs/manifest/mirror_layout.hpp>
 #include <cudapkgs/pkgset/evaluator.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/spelling.hpp>
@@ -12,8 +13,6 @@ namespace cudapkgs::pkgset {
 using nlohmann::json;
 
 namespace {
-
-constexpr const char* kDefaultMirror = "https://developer.download.nvidia.com/compute";
 
 const std::vector<std::string>& fixed_set_attributes() {
     static const std::vector<std::string> kNames = {"cudaCapabilities",
@@ -91,14 +90,13 @@ struct Evaluator::Cursor {
     const PackageSet* set = nullptr;
     const Package* package = nullptr;
     json value;
+    std::vector<StorePathAt> store_paths; ///< in `value`
     std::string path; ///< the attribute path walked so far
 };
 
 Evaluator::Evaluator(const Catalog& catalog, Instance base, EvalSettings settings)
     : m_catalog(&catalog), m_settings(std::move(settings)) {
-    if (m_settings.mirrors.empty()) {
-        m_settings.mirrors.emplace_back(kDefaultMirror);
-    }
+    m_settings.mirrors = manifest::mirrors_or_default(std::move(m_settings.mirrors));
     m_instance_keys.emplace(instance_key(base), 0);
     m_instances.push_back(std::move(base));
 }
@@ -241,9 +239,7 @@ json Evaluator::package_json(const PackageSet& set, const Package& p) {
     }
     json src = nullptr;
     if (p.src) {
-        src = {{"url", p.src->url.empty() ? m_settings.mirrors.front() + "/" + p.src->product +
-                                                "/redist/" + p.src->relative_path
-                                          : p.src->url},
+        src = {{"url", source_url(*p.src, m_settings.mirrors.front())},
                {"sha256", p.src->sha256},
                {"size", p.src->size}};
     }
@@ -264,7 +260,7 @@ json Evaluator::package_json(const PackageSet& set, const Package& p) {
         out["mainProgram"] = p.main_program;
     }
     if (p.available() && accepted) {
-        out["outPaths"] = out_paths(set, p, set.name() + "." + p.attr);
+        out["outPaths"] = outputs_json(out_paths(set, p, set.attrpath(p.attr)));
     }
     if (!shareable) {
         return out;
@@ -283,20 +279,20 @@ const Derivation& Evaluator::derivation(const PackageSet& set, const Package& pa
     return builder->get(package);
 }
 
-std::map<std::string, std::string> Evaluator::out_paths(const PackageSet& set, const Package& p,
-                                                        std::string_view attrpath) {
-    require_license(p, attrpath, set.instance().config);
-    if (!p.available()) {
-        Error error(ErrorKind::InvalidInput, fmt::format("'{}' is not available", attrpath));
-        for (const auto& reason : p.unavailable_reasons) {
-            error.add_note(reason);
+const std::map<std::string, storepath::StorePath>&
+Evaluator::out_paths(const PackageSet& set, const Package& p, std::string_view attrpath) {
+    require_buildable(set, p, attrpath);
+    return derivation(set, p).outputs;
+}
+
+json EvalValue::render(const std::function<std::string(const storepath::StorePath&)>& show) const {
+    json out = value;
+    for (const auto& at : store_paths) {
+        nlohmann::json* place = &out;
+        for (const auto& key : at.keys) {
+            place = place->is_array() ? &place->at(std::stoul(key)) : &place->at(key);
         }
-        throw error;
-    }
-    set.validate_capabilities();
-    std::map<std::string, std::string> out;
-    for (const auto& [output, name] : derivation(set, p).outputs) {
-        out[output] = m_settings.store_dir.empty() ? name : m_settings.store_dir + "/" + name;
+        *place = show(at.path);
     }
     return out;
 }
@@ -356,10 +352,16 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
         case Kind::Package: {
             const std::string attrpath = c.path;
             if (seg == "outPaths") {
-                c.value = out_paths(*c.set, *c.package, attrpath);
+                const auto& paths = out_paths(*c.set, *c.package, attrpath);
+                c.value = outputs_json(paths);
+                for (const auto& [output, store_path] : paths) {
+                    c.store_paths.push_back({{output}, store_path});
+                }
             } else if (std::find(c.package->outputs.begin(), c.package->outputs.end(), seg) !=
                        c.package->outputs.end()) {
-                c.value = out_paths(*c.set, *c.package, attrpath).at(seg);
+                const auto& store_path = out_paths(*c.set, *c.package, attrpath).at(seg);
+                c.value = store_path.to_string();
+                c.store_paths.push_back({{}, store_path});
             } else {
                 json obj = package_json(*c.set, *c.package);
                 if (!obj.contains(seg)) {
@@ -376,6 +378,15 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
             break;
         }
         case Kind::Value:
+            // Store paths below `seg` stay store paths, one key nearer.
+            c.store_paths.erase(std::remove_if(c.store_paths.begin(), c.store_paths.end(),
+                                               [&](const StorePathAt& at) {
+                                                   return at.keys.empty() || at.keys.front() != seg;
+                                               }),
+                                c.store_paths.end());
+            for (auto& at : c.store_paths) {
+                at.keys.erase(at.keys.begin());
+            }
             if (c.value.is_object() && c.value.contains(seg)) {
                 c.value = json(c.value.at(seg));
             } else if (c.value.is_array() && !seg.empty() &&
@@ -397,27 +408,34 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
     }
 }
 
-json Evaluator::eval(std::string_view attrpath) {
+EvalValue Evaluator::evaluate(std::string_view attrpath) {
     Cursor c;
     walk(c, split_attrpath(attrpath));
     switch (c.kind) {
     case Cursor::Kind::Root:
-        return root_names_of(c.instance);
+        return {root_names_of(c.instance), {}};
     case Cursor::Kind::ArchVariants: {
         json names = json::array();
         for (const auto& row : capabilities::CapabilityTable::builtin().all()) {
             names.push_back("sm_" + capabilities::drop_dots(row.capability));
         }
-        return names;
+        return {std::move(names), {}};
     }
     case Cursor::Kind::Set:
-        return set_attribute_names(*c.set);
-    case Cursor::Kind::Package:
-        return package_json(*c.set, *c.package);
-    case Cursor::Kind::Value:
-        return c.value;
+        return {set_attribute_names(*c.set), {}};
+    case Cursor::Kind::Package: {
+        EvalValue out{package_json(*c.set, *c.package), {}};
+        if (out.value.contains("outPaths")) {
+            for (const auto& [output, path] : derivation(*c.set, *c.package).outputs) {
+                out.store_paths.push_back({{"outPaths", output}, path});
+            }
+        }
+        return out;
     }
-    return nullptr;
+    case Cursor::Kind::Value:
+        return {std::move(c.value), std::move(c.store_paths)};
+    }
+    return {nullptr, {}};
 }
 
 ResolvedPackage Evaluator::resolve_package(std::string_view attrpath) {
@@ -426,7 +444,7 @@ ResolvedPackage Evaluator::resolve_package(std::string_view attrpath) {
     if (c.kind != Cursor::Kind::Package) {
         fail(ErrorKind::InvalidInput, "'{}' is not a package", attrpath);
     }
-    return {c.set, c.package, c.set->name() + "." + c.package->attr};
+    return {c.set, c.package, c.set->attrpath(c.package->attr)};
 }
 
 const PackageSet& Evaluator::resolve_set(std::string_view attrpath) {

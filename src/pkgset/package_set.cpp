@@ -587,6 +587,13 @@ std::vector<std::string> PackageSet::package_names() const {
     return out;
 }
 
+std::string PackageSet::attrpath(std::string_view attr) const {
+    std::string out = name();
+    out += '.';
+    out += attr;
+    return out;
+}
+
 const Package& PackageSet::get(std::string_view attr) const {
     if (const Package* p = find(attr)) {
         return *p;
@@ -622,6 +629,18 @@ void require_license(const Package& package, std::string_view attrpath,
                               "(or {{\"allowUnfree\": true}})",
                               package.license.short_name))
         .add_note("or in the environment: CUDAPKGS_ALLOW_UNFREE=1");
+}
+
+void require_buildable(const PackageSet& set, const Package& package, std::string_view attrpath) {
+    require_license(package, attrpath, set.instance().config);
+    if (!package.available()) {
+        Error error(ErrorKind::InvalidInput, fmt::format("'{}' is not available", attrpath));
+        for (const auto& reason : package.unavailable_reasons) {
+            error.add_note(reason);
+        }
+        throw error;
+    }
+    set.validate_capabilities();
 }
 
 } // namespace cudapkgs::pkgset

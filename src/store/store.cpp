@@ -20,6 +20,7 @@ namespace cudapkgs::store {
 
 namespace fs = std::filesystem;
 using detail::Statement;
+using storepath::StorePath;
 
 namespace {
 

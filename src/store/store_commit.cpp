@@ -21,6 +21,7 @@ namespace cudapkgs::store {
 
 namespace fs = std::filesystem;
 using detail::Statement;
+using storepath::StorePath;
 
 namespace {
 

@@ -15,11 +15,16 @@ const pkgset::Catalog& shipped_catalog() {
 }
 
 std::unique_ptr<pkgset::Evaluator> make_evaluator(config::Config config, std::string system) {
-    pkgset::EvalSettings settings;
-    settings.store_dir = "/store";
     return std::make_unique<pkgset::Evaluator>(
         shipped_catalog(), pkgset::Instance{std::move(config), std::move(system), {}, {}},
-        settings);
+        pkgset::EvalSettings{});
+}
+
+nlohmann::json eval_in_store(pkgset::Evaluator& evaluator, std::string_view attrpath,
+                             const std::filesystem::path& store_dir) {
+    return evaluator.evaluate(attrpath).render([&](const storepath::StorePath& path) {
+        return storepath::absolute_in(store_dir, path).string();
+    });
 }
 
 bool matches_golden(const std::string& name, const std::string& actual) {

@@ -24,6 +24,11 @@ const pkgset::Catalog& shipped_catalog();
 std::unique_ptr<pkgset::Evaluator> make_evaluator(config::Config config = {},
                                                   std::string system = "x86_64-linux");
 
+/// The value at `attrpath` with its store paths absolute in `store_dir` (as `cudapkgs eval`
+/// prints it).
+nlohmann::json eval_in_store(pkgset::Evaluator& evaluator, std::string_view attrpath,
+                             const std::filesystem::path& store_dir = "/store");
+
 /// Compares `actual` with the golden file tests/data/<name>; CUDAPKGS_TEST_ACCEPT=1 rewrites it.
 bool matches_golden(const std::string& name, const std::string& actual);
 

@@ -3,7 +3,7 @@
 #pragma once
 
 #include <cudapkgs/cache/signing.hpp>
-#include <cudapkgs/store/store_path.hpp>
+#include <cudapkgs/storepath/store_path.hpp>
 
 #include <cstdint>
 #include <optional>
@@ -20,12 +20,12 @@ inline constexpr std::string_view kCompression = "zstd";
 /// What a cache says about one store path. Every field but the signatures is covered by
 /// the signed fingerprint (ArchivePath is derived from ArchiveSha256 and checked).
 struct CacheInfo {
-    store::StorePath store_path;     ///< base name, independent of the store directory
+    storepath::StorePath store_path; ///< base name, independent of the store directory
     std::string content_hash = {};   ///< "sha256:<hex>", the store's content hash
     std::uint64_t size = 0;          ///< bytes of file contents once unpacked
     std::string archive_sha256 = {}; ///< lower-case hex of the compressed archive
     std::uint64_t archive_size = 0;  ///< bytes of the compressed archive
-    std::vector<store::StorePath> references = {}; ///< sorted base names
+    std::vector<storepath::StorePath> references = {}; ///< sorted base names
     std::optional<std::string> deriver = {};
     std::vector<std::string> signatures = {}; ///< `NAME:base64(sig)`
 
@@ -38,7 +38,7 @@ struct CacheInfo {
 };
 
 /// The metadata file name of a store path: `<32-char hash>.cpinfo`.
-std::string info_file_name(const store::StorePath& path);
+std::string info_file_name(const storepath::StorePath& path);
 
 /// Serialises as `Key: value` lines (StorePath, ContentHash, Size, ArchivePath, ArchiveSha256,
 /// ArchiveSize, Compression, References, Deriver, Sig…).

@@ -18,21 +18,21 @@ struct PushOptions {
 };
 
 struct PushResult {
-    std::vector<store::StorePath> uploaded; ///< in upload order (references first)
-    std::vector<store::StorePath> skipped;  ///< already in the cache
+    std::vector<storepath::StorePath> uploaded; ///< in upload order (references first)
+    std::vector<storepath::StorePath> skipped;  ///< already in the cache
     std::uint64_t archive_bytes = 0;        ///< compressed bytes uploaded
 };
 
 /// The closure of `roots` (every path and its references, transitively), references before
 /// their referrers; throws Error{InvalidInput} when a root is not valid.
-std::vector<store::StorePath> closure_of(store::Store& store,
-                                         const std::vector<store::StorePath>& roots);
+std::vector<storepath::StorePath> closure_of(store::Store& store,
+                                             const std::vector<storepath::StorePath>& roots);
 
 /// Uploads each path of the closure of `roots` the cache does not have yet: the archive
 /// first, then the signed metadata, so a reader never sees metadata without its archive.
 /// The tree's content hash is recomputed first; a path that no longer matches the store's
 /// record is Error{Integrity} (nothing of it uploaded). Throws transport errors unchanged.
-PushResult push(store::Store& store, Transport& cache, const std::vector<store::StorePath>& roots,
-                const PushOptions& options);
+PushResult push(store::Store& store, Transport& cache,
+                const std::vector<storepath::StorePath>& roots, const PushOptions& options);
 
 } // namespace cudapkgs::cache

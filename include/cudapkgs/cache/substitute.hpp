@@ -24,7 +24,7 @@ struct SubstituterConfig {
 /// What substitute_closure() did.
 struct SubstituteResult {
     bool ok = false;                       ///< the path is valid now
-    std::vector<store::StorePath> fetched; ///< paths this call registered, sorted
+    std::vector<storepath::StorePath> fetched; ///< paths this call registered, sorted
     bool refused = false; ///< some entry was refused (signature, metadata or archive checks)
 };
 
@@ -38,7 +38,7 @@ struct SubstituteResult {
 /// substituter is tried. Returns ok = false, with nothing registered, when no substituter
 /// can supply the path or one of its missing references. Throws Error{InvalidInput} for a
 /// bad URL in `config`, and store errors (Internal) unchanged.
-SubstituteResult substitute_closure(store::Store& store, const store::StorePath& path,
+SubstituteResult substitute_closure(store::Store& store, const storepath::StorePath& path,
                                     const SubstituterConfig& config);
 
 /// substitute_closure() for a base name (`<hash>-<name>`); true when the path is valid

@@ -15,16 +15,14 @@
 
 namespace cudapkgs::mirror {
 
-/// NVIDIA's server, used when no mirror is configured.
-inline constexpr const char* kNvidiaMirror = "https://developer.download.nvidia.com/compute";
-
-/// One archive to mirror: `<dest>/<product>/redist/<relative_path>`.
+/// One archive to mirror: `<dest>/<manifest::archive_path()>`.
 struct ArchiveItem {
     std::string product;
     std::string relative_path;
     std::string sha256;
     std::uint64_t size = 0;
     std::vector<std::string> packages; ///< `set.attr` names that use it
+    std::string base_path;             ///< below the mirror's root (pkgset::Source::base_path)
 };
 
 /// One manifest to copy: the local file the sets were evaluated from.
@@ -49,8 +47,9 @@ struct SyncPlan {
 };
 
 /// Adds a set's manifests and the archives of `packages` (empty = every package) plus their
-/// transitive dependencies to `plan`. Unavailable packages are skipped with their reason;
-/// throws Error{InvalidInput} (with "did you mean") for a name the set lacks.
+/// transitive dependencies (pkgset::closure()) to `plan`. Unavailable packages, and packages
+/// needing one, are skipped with the reason; throws Error{InvalidInput} (with "did you
+/// mean") for a name the set lacks.
 void add_set_to_plan(SyncPlan& plan, pkgset::Evaluator& evaluator, std::string_view set_path,
                      const std::vector<std::string>& packages);
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cudapkgs/pkgset/package_set.hpp>
+#include <cudapkgs/storepath/store_path.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -17,8 +18,8 @@ inline constexpr const char* kBuilderVersion = "cudapkgs-redist-1";
 struct Derivation {
     nlohmann::json inputs;
     std::string hash; ///< sha256 hex of the canonical inputs
-    /// output → store path base name `<32-char hash>-<pname>-<version>[-<output>]`
-    std::map<std::string, std::string> outputs;
+    /// output → store path `<32-char hash>-<pname>-<version>[-<output>]` (no store directory)
+    std::map<std::string, storepath::StorePath> outputs;
     /// Built with nvcc, or depends on something that is: capabilities, forward compatibility
     /// and the host compiler are inputs.
     bool capability_dependent = false;
@@ -45,8 +46,11 @@ class DerivationBuilder {
     std::vector<std::string> m_stack;
 };
 
-/// The store path base name for one output of a derivation hash.
-std::string store_path_name(const std::string& derivation_hash, const Package& package,
-                            const std::string& output);
+/// The store path for one output of a derivation hash.
+storepath::StorePath store_path_name(const std::string& derivation_hash, const Package& package,
+                                     const std::string& output);
+
+/// output → base name as JSON: how derivation inputs and the lock file record outputs.
+nlohmann::json outputs_json(const std::map<std::string, storepath::StorePath>& outputs);
 
 } // namespace cudapkgs::pkgset

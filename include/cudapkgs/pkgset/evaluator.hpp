@@ -4,6 +4,7 @@
 #include <cudapkgs/pkgset/catalog.hpp>
 #include <cudapkgs/pkgset/derivation.hpp>
 #include <cudapkgs/pkgset/package_set.hpp>
+#include <cudapkgs/storepath/store_path.hpp>
 
 #include <nlohmann/json.hpp>
 
@@ -19,13 +20,29 @@ namespace cudapkgs::pkgset {
 
 /// Inputs that affect how values are shown but never a store path.
 struct EvalSettings {
-    std::string store_dir;            ///< prefix of outPaths
     std::vector<std::string> mirrors; ///< first one makes `src.url`
     /// Describes the host compiler for `<set>.hostCompiler` (kept out of pkgset: it runs a
     /// process).
     std::function<nlohmann::json(const version::Version& cuda_major_minor)> host_compiler;
     /// Identifies the host compiler ({family, version}) for derivations of nvcc-built packages.
     std::function<nlohmann::json()> host_compiler_identity;
+};
+
+/// A store path inside an evaluated value, and the object keys that lead to it.
+struct StorePathAt {
+    std::vector<std::string> keys;
+    storepath::StorePath path;
+};
+
+/// What an attribute path evaluates to: JSON in which every store path is its base name
+/// (`<hash>-<name>`: the evaluator knows no store directory), and where those are.
+struct EvalValue {
+    nlohmann::json value;
+    std::vector<StorePathAt> store_paths;
+
+    /// `value` with each store path replaced by `show(path)` (commands print absolute paths).
+    nlohmann::json
+    render(const std::function<std::string(const storepath::StorePath&)>& show) const;
 };
 
 /// A package found by attribute path.
@@ -41,18 +58,21 @@ class Evaluator {
   public:
     Evaluator(const Catalog& catalog, Instance base, EvalSettings settings);
 
-    /// The value at an attribute path as JSON; throws Error{InvalidInput} with "did you mean".
-    nlohmann::json eval(std::string_view attrpath);
+    /// The value at an attribute path; throws Error{InvalidInput} with "did you mean".
+    EvalValue evaluate(std::string_view attrpath);
+    /// evaluate()'s JSON (store paths as base names).
+    nlohmann::json eval(std::string_view attrpath) { return evaluate(attrpath).value; }
     /// The package an attribute path names; throws when it names something else.
     ResolvedPackage resolve_package(std::string_view attrpath);
     /// The set an attribute path names (`cudaPackages`, `pkgsCuda.cudaPackages_12_8`).
     const PackageSet& resolve_set(std::string_view attrpath);
 
-    /// The package object `eval` prints (outPaths only when the licence is accepted).
+    /// The package object `eval` prints (outPaths, as base names, only when the licence is
+    /// accepted).
     nlohmann::json package_json(const PackageSet& set, const Package& package);
-    /// output → absolute store path; enforces licence, availability and capabilities.
-    std::map<std::string, std::string> out_paths(const PackageSet& set, const Package& package,
-                                                 std::string_view attrpath);
+    /// output → store path, after require_buildable() (licence, availability, capabilities).
+    const std::map<std::string, storepath::StorePath>&
+    out_paths(const PackageSet& set, const Package& package, std::string_view attrpath);
     const Derivation& derivation(const PackageSet& set, const Package& package);
 
     /// Root attribute names of the base instance.

@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace cudapkgs::pkgset {
@@ -23,7 +24,7 @@ struct License {
 
 /// Where a package's archive comes from.
 struct Source {
-    std::string product;       ///< redist name: the archive lives under <mirror>/<product>/redist/
+    std::string product;       ///< redist name: the archive's place is manifest::archive_path()
     std::string relative_path; ///< from the manifest
     std::string sha256;
     std::uint64_t size = 0;
@@ -35,6 +36,9 @@ struct Source {
     /// then mean `<product>/redist`. Not a derivation input (the archive's hash is).
     std::string base_path;
 };
+
+/// The URL of `src` on `mirror`: the overlay's pinned URL, else manifest::archive_url().
+std::string source_url(const Source& src, std::string_view mirror);
 
 /// One package of an evaluated set.
 struct Package {

@@ -66,6 +66,8 @@ class PackageSet {
     const std::string& redist_system() const noexcept { return m_redist_system; }
     /// "cuda12.8"
     std::string name_prefix() const;
+    /// `<set>.<attr>` (cudaPackages_12_8.cudnn): how every command names a package of a set.
+    std::string attrpath(std::string_view attr) const;
 
     /// Effective capabilities: the configured ones, or the set's defaults when none are.
     const std::vector<std::string>& capabilities() const noexcept { return m_capabilities; }
@@ -106,5 +108,8 @@ bool license_accepted(const License& license, const config::Config& config);
 /// Throws Error{InvalidInput} naming the licence and the three ways to accept it.
 void require_license(const Package& package, std::string_view attrpath,
                      const config::Config& config);
+/// Throws Error{InvalidInput} unless `package` of `set` may be built: its licence is accepted,
+/// it is available (the reasons as notes) and the set's capabilities are valid.
+void require_buildable(const PackageSet& set, const Package& package, std::string_view attrpath);
 
 } // namespace cudapkgs::pkgset

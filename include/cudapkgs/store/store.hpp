@@ -3,8 +3,8 @@
 #pragma once
 
 #include <cudapkgs/store/file_lock.hpp>
-#include <cudapkgs/store/store_path.hpp>
 #include <cudapkgs/store/tree_hash.hpp>
+#include <cudapkgs/storepath/store_path.hpp>
 
 #include <cstdint>
 #include <filesystem>
@@ -22,12 +22,12 @@ class Database;
 
 /// What the database knows about a valid path.
 struct PathInfo {
-    StorePath path;
+    storepath::StorePath path;
     std::string hash;                   ///< "sha256:<hex>" content hash (tree_hash.hpp)
     std::uint64_t size = 0;             ///< bytes of file contents
     std::int64_t registration_time = 0; ///< seconds since the epoch
     std::optional<std::string> deriver; ///< derivation hash, when the builder gave one
-    std::vector<StorePath> references;  ///< sorted
+    std::vector<storepath::StorePath> references; ///< sorted
 };
 
 /// Points of commit() a test can stop at (crash injection).
@@ -35,7 +35,7 @@ enum class CommitStage { Sealed, Renamed, Registered };
 
 struct StoreOptions {
     /// Called at each stage of every commit (tests use it to _exit or SIGKILL mid-commit).
-    std::function<void(CommitStage, const StorePath&)> commit_hook;
+    std::function<void(CommitStage, const storepath::StorePath&)> commit_hook;
 };
 
 /// A temporary build directory inside the store (`.cudapkgs/tmp/<random>`), locked while
@@ -58,19 +58,20 @@ class BuildDir {
 class PathLocks {
   public:
     /// True when this object holds the lock of `path`.
-    bool covers(const StorePath& path) const;
+    bool covers(const storepath::StorePath& path) const;
 
   private:
     friend class Store;
-    std::vector<StorePath> m_paths;
+    std::vector<storepath::StorePath> m_paths;
     std::vector<FileLock> m_locks;
 };
 
 /// One output handed to commit().
 struct CommitOutput {
     BuildDir dir;
-    StorePath path;
-    std::vector<StorePath> references; ///< valid paths, or other outputs of the same commit
+    storepath::StorePath path;
+    /// Valid paths, or other outputs of the same commit.
+    std::vector<storepath::StorePath> references;
     std::optional<std::string> deriver;
     /// When set, the content hash the sealed tree must have: a mismatch is Error{Integrity}
     /// naming the path, before anything is renamed or registered (binary cache substitution
@@ -82,7 +83,7 @@ struct CommitOutput {
 
 struct VerifyProblem {
     enum class Kind { Missing, Symlink, Modified, Unreadable };
-    StorePath path;
+    storepath::StorePath path;
     Kind kind;
     std::string message;
 };
@@ -95,13 +96,13 @@ struct VerifyReport {
 };
 
 struct GcOptions {
-    std::vector<StorePath> keep;           ///< extra roots
+    std::vector<storepath::StorePath> keep; ///< extra roots
     std::optional<std::uint64_t> max_size; ///< stop deleting once the store is this small
     bool dry_run = false;
 };
 
 struct GcResult {
-    std::vector<StorePath> deleted; ///< in deletion order
+    std::vector<storepath::StorePath> deleted; ///< in deletion order
     std::uint64_t bytes_freed = 0;
     std::size_t live = 0;                             ///< paths reachable from roots
     std::uint64_t size_after = 0;                     ///< total size of valid paths afterwards
@@ -127,26 +128,26 @@ class Store {
     static std::filesystem::path default_root();
 
     const std::filesystem::path& root() const noexcept { return m_root; }
-    /// The absolute path of a store path.
-    std::filesystem::path to_absolute(const StorePath& path) const {
-        return m_root / path.to_string();
+    /// The absolute path of a store path (storepath::absolute_in with this store's root).
+    std::filesystem::path to_absolute(const storepath::StorePath& path) const {
+        return storepath::absolute_in(m_root, path);
     }
     /// Accepts a base name, an absolute path inside the store (or below a store path) or a
     /// symlink to one (an out-link); throws Error{InvalidInput} otherwise.
-    StorePath parse_path_argument(const std::string& argument) const;
+    storepath::StorePath parse_path_argument(const std::string& argument) const;
 
     /// Waits for, then holds, the exclusive locks of `paths`.
-    PathLocks lock_paths(std::vector<StorePath> paths);
+    PathLocks lock_paths(std::vector<storepath::StorePath> paths);
     /// A new locked build directory inside the store.
     BuildDir make_build_dir();
 
     /// True when registered; throws Error{Integrity} when registered but the path on disk
     /// is missing or has been replaced by a symlink.
-    bool is_valid(const StorePath& path);
+    bool is_valid(const storepath::StorePath& path);
     /// Info on a valid path, or nullopt.
-    std::optional<PathInfo> find_path_info(const StorePath& path);
+    std::optional<PathInfo> find_path_info(const storepath::StorePath& path);
     /// Info on a valid path; throws Error{InvalidInput} when it is not valid.
-    PathInfo get_path_info(const StorePath& path);
+    PathInfo get_path_info(const storepath::StorePath& path);
     /// Every valid path, sorted by name.
     std::vector<PathInfo> list();
 
@@ -160,9 +161,9 @@ class Store {
     /// Makes `out_link` a symlink to `path` (atomically replacing an old link) and registers
     /// it as a GC root. Throws Error{InvalidInput} when `path` is not valid or `out_link` is
     /// not a symlink or absent.
-    void add_root(const std::filesystem::path& out_link, const StorePath& path);
+    void add_root(const std::filesystem::path& out_link, const storepath::StorePath& path);
     /// Store paths reachable from registered out-links (dangling registrations ignored).
-    std::vector<StorePath> find_roots();
+    std::vector<storepath::StorePath> find_roots();
 
     /// Recomputes every content hash and checks the database.
     VerifyReport verify();
@@ -172,14 +173,15 @@ class Store {
 
   private:
     std::filesystem::path meta_dir() const { return m_root / ".cudapkgs"; }
-    std::filesystem::path lock_file(const StorePath& path) const;
+    std::filesystem::path lock_file(const storepath::StorePath& path) const;
     void init_schema();
     void cleanup();
-    std::vector<StorePath> read_references(std::int64_t id);
-    std::optional<std::int64_t> find_id(const StorePath& path);
+    std::vector<storepath::StorePath> read_references(std::int64_t id);
+    std::optional<std::int64_t> find_id(const storepath::StorePath& path);
     void register_paths(const std::vector<PathInfo>& infos);
-    std::vector<std::pair<std::filesystem::path, std::optional<StorePath>>> read_gc_roots();
-    void delete_paths(const std::vector<StorePath>& paths);
+    std::vector<std::pair<std::filesystem::path, std::optional<storepath::StorePath>>>
+    read_gc_roots();
+    void delete_paths(const std::vector<storepath::StorePath>& paths);
 
     std::filesystem::path m_root;
     StoreOptions m_options;

@@ -139,7 +139,7 @@ TEST_CASE("RUNPATH entries point $ORIGIN-relative at dependency lib outputs", "[
     REQUIRE(built.size() == 1);
     const auto foo = built[0].outputs.at("lib") / "lib/libfoo.so";
     const auto bar_lib = out_path(w, "libbar", "lib") / "lib";
-    CHECK(w.store->is_valid(store::StorePath::parse(w.derivation("libbar").outputs.at("out"))));
+    CHECK(w.store->is_valid(storepath::StorePath::parse(w.derivation("libbar").outputs.at("out"))));
     auto info = elf::load_elf_info(foo, false);
     REQUIRE(info.runpath);
     CHECK_THAT(*info.runpath, Catch::Contains(elf::origin_relative(foo, bar_lib)));
@@ -170,7 +170,7 @@ TEST_CASE("an unresolved NEEDED fails the build unless ignored, leaving nothing 
         CHECK_THAT(notes, Catch::Contains("libneedy.so → libnotthere.so"));
     }
     for (const auto& [output, name] : w.derivation("libneedy").outputs) {
-        CHECK_FALSE(w.store->is_valid(store::StorePath::parse(name)));
+        CHECK_FALSE(w.store->is_valid(storepath::StorePath::parse(name)));
         CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(w.store_root() / name)));
     }
     CHECK(tmp_is_empty(w));
@@ -198,7 +198,7 @@ TEST_CASE("a failing step and a failed download leave the store as it was", "[bu
         CHECK_THAT(e.what(), Catch::Contains("postInstall failed (exit code 3)"));
     }
     for (const auto& [output, name] : w.derivation("libbroken").outputs) {
-        CHECK_FALSE(w.store->is_valid(store::StorePath::parse(name)));
+        CHECK_FALSE(w.store->is_valid(storepath::StorePath::parse(name)));
         CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(w.store_root() / name)));
     }
     CHECK(tmp_is_empty(w));
@@ -208,6 +208,6 @@ TEST_CASE("a failing step and a failed download leave the store as it was", "[bu
                          Catch::Predicate<Error>(
                              [](const Error& e) { return e.kind() == ErrorKind::Fetch; }));
     CHECK_FALSE(w.store->is_valid(
-        store::StorePath::parse(w.derivation("libunserved").outputs.at("out"))));
+        storepath::StorePath::parse(w.derivation("libunserved").outputs.at("out"))));
     CHECK(tmp_is_empty(w));
 }

@@ -10,7 +10,7 @@
 using namespace cudapkgs::cache;
 using cudapkgs::Error;
 using cudapkgs::ErrorKind;
-using cudapkgs::store::StorePath;
+using cudapkgs::storepath::StorePath;
 
 namespace {
 

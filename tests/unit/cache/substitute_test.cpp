@@ -16,9 +16,9 @@
 
 using namespace cudapkgs;
 using cache::CacheInfo;
-using store::StorePath;
 using store::test::build_simple;
 using store::test::make_path;
+using storepath::StorePath;
 namespace fs = std::filesystem;
 
 namespace {

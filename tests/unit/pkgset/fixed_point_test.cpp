@@ -22,10 +22,9 @@ std::unique_ptr<pkgset::Evaluator>
 evaluator(std::vector<std::shared_ptr<const pkgset::Overlay>> overlays = {},
           config::Config config = {}) {
     config.allow_unfree = true;
-    pkgset::EvalSettings settings;
-    settings.store_dir = "/store";
     pkgset::Instance base{config, "x86_64-linux", {}, std::move(overlays)};
-    return std::make_unique<pkgset::Evaluator>(test::shipped_catalog(), base, settings);
+    return std::make_unique<pkgset::Evaluator>(test::shipped_catalog(), base,
+                                               pkgset::EvalSettings{});
 }
 
 const char* const kCublasPin = R"({"packages": {"libcublas": {"version": "12.8.9.9",
@@ -159,14 +158,11 @@ TEST_CASE("store paths: inputs change them, capabilities and the store dir do no
     CHECK(evaluator({}, caps)->eval(cudnn) == base->eval(cudnn));
     CHECK(base->eval("pkgsForCudaArch.sm_90.cudaPackages_12_8.cudnn.outPaths.out") ==
           base->eval(cudnn));
-    pkgset::EvalSettings other;
-    other.store_dir = "/elsewhere";
-    config::Config ok;
-    ok.allow_unfree = true;
-    pkgset::Evaluator moved(test::shipped_catalog(), {ok, "x86_64-linux", {}, {}}, other);
-    auto a = base->eval(cudnn).get<std::string>();
-    auto b = moved.eval(cudnn).get<std::string>();
+    // The evaluator knows no store directory: it is applied when the value is shown.
+    auto a = test::eval_in_store(*base, cudnn, "/store").get<std::string>();
+    auto b = test::eval_in_store(*base, cudnn, "/elsewhere").get<std::string>();
     CHECK(a.substr(a.rfind('/')) == b.substr(b.rfind('/')));
+    CHECK(a == "/store/" + base->eval(cudnn).get<std::string>());
     // Any input change changes the hash: version, source, a dependency, a fixup rule.
     const auto& set = base->resolve_set("cudaPackages_12_8");
     const auto* pkg = set.find("cudnn");

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 using namespace cudapkgs::store;
+using cudapkgs::storepath::StorePath;
 using test::make_path;
 namespace fs = std::filesystem;
 

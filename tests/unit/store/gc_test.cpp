@@ -10,6 +10,7 @@
 #include <thread>
 
 using namespace cudapkgs::store;
+using cudapkgs::storepath::StorePath;
 using test::build_simple;
 using test::make_path;
 namespace fs = std::filesystem;

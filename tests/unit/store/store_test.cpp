@@ -14,6 +14,7 @@
 using namespace cudapkgs::store;
 using cudapkgs::Error;
 using cudapkgs::ErrorKind;
+using cudapkgs::storepath::StorePath;
 using test::build_simple;
 using test::make_path;
 namespace fs = std::filesystem;

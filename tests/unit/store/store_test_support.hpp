@@ -15,6 +15,8 @@
 
 namespace cudapkgs::store::test {
 
+using storepath::StorePath;
+
 /// A store path whose hash part is derived from `name`.
 inline StorePath make_path(const std::string& name) {
     util::Sha256 h;

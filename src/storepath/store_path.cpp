@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/store/store_path.hpp>
+#include <cudapkgs/storepath/store_path.hpp>
 #include <cudapkgs/util/error.hpp>
 
-namespace cudapkgs::store {
+namespace cudapkgs::storepath {
 
 bool is_nix_base32_char(char c) noexcept {
     if (c >= '0' && c <= '9') {
@@ -82,8 +82,12 @@ std::optional<StorePath> StorePath::find_parse(std::string_view base) noexcept {
     return std::nullopt;
 }
 
+std::filesystem::path absolute_in(const std::filesystem::path& store_dir, const StorePath& path) {
+    return store_dir / path.to_string();
+}
+
 StorePath StorePath::from_parts(std::string_view hash, std::string_view name) {
     return parse(fmt::format("{}-{}", hash, name));
 }
 
-} // namespace cudapkgs::store
+} // namespace cudapkgs::storepath

@@ -1,17 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/store/store_path.hpp>
+#include <cudapkgs/storepath/store_path.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <catch2/catch.hpp>
 
 using cudapkgs::Error;
-using cudapkgs::store::StorePath;
+using cudapkgs::storepath::StorePath;
 
 namespace {
 constexpr const char* kHash = "0123456789abcdfghijklmnpqrsvwxyz";
 }
 
-TEST_CASE("store path names parse into hash and name", "[store]") {
+TEST_CASE("store path names parse into hash and name", "[storepath]") {
     auto p = StorePath::parse(std::string(kHash) + "-libcublas-13.1.0.3-lib");
     CHECK(p.hash_part() == kHash);
     CHECK(p.name() == "libcublas-13.1.0.3-lib");
@@ -20,7 +20,7 @@ TEST_CASE("store path names parse into hash and name", "[store]") {
           StorePath::parse(std::string(kHash) + "-a+b_c?d=e.f"));
 }
 
-TEST_CASE("invalid store path names are refused with a reason", "[store]") {
+TEST_CASE("invalid store path names are refused with a reason", "[storepath]") {
     const std::string h = kHash;
     for (const std::string& bad : {
              std::string(),
@@ -42,7 +42,7 @@ TEST_CASE("invalid store path names are refused with a reason", "[store]") {
     CHECK(StorePath::find_parse(h + "-" + std::string(211, 'a')).has_value());
 }
 
-TEST_CASE("store path error names the problem", "[store]") {
+TEST_CASE("store path error names the problem", "[storepath]") {
     try {
         StorePath::parse(std::string(kHash) + "-a/b");
         FAIL("no error");
@@ -50,4 +50,11 @@ TEST_CASE("store path error names the problem", "[store]") {
         CHECK(std::string(e.what()).find("'/'") != std::string::npos);
         CHECK(e.kind() == cudapkgs::ErrorKind::InvalidInput);
     }
+}
+
+TEST_CASE("a store directory is applied to a store path in one place", "[storepath]") {
+    auto p = StorePath::parse(std::string(kHash) + "-cudnn-9.13.0.50-lib");
+    CHECK(cudapkgs::storepath::absolute_in("/nix/store", p) ==
+          std::filesystem::path("/nix/store/" + p.to_string()));
+    CHECK(cudapkgs::storepath::absolute_in("/tmp/s/", p).string() == "/tmp/s/" + p.to_string());
 }

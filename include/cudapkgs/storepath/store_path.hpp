@@ -1,12 +1,16 @@
 // SPDX-License-Identifier: Apache-2.0
+// Store path names (`<hash>-<name>`): the value type a store path has from the moment the
+// evaluator names it until the store opens it. Knows no store directory; absolute_in() is
+// the one place a directory is put in front of a name.
 #pragma once
 
 #include <compare>
+#include <filesystem>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace cudapkgs::store {
+namespace cudapkgs::storepath {
 
 /// The base name of a store path: `<32-char nix-base32 hash>-<name>`, never a full path.
 class StorePath {
@@ -40,6 +44,9 @@ class StorePath {
     std::string m_base;
 };
 
+/// The absolute path of `path` in the store at `store_dir` (`<store_dir>/<hash>-<name>`).
+std::filesystem::path absolute_in(const std::filesystem::path& store_dir, const StorePath& path);
+
 /// Why a base name is not a valid store path (empty when it is).
 std::string store_path_problem(std::string_view base_name);
 
@@ -48,10 +55,10 @@ bool is_nix_base32_char(char c) noexcept;
 /// True for characters allowed in a store path name (`[A-Za-z0-9+._?=-]`).
 bool is_name_char(char c) noexcept;
 
-} // namespace cudapkgs::store
+} // namespace cudapkgs::storepath
 
-template <> struct std::hash<cudapkgs::store::StorePath> {
-    std::size_t operator()(const cudapkgs::store::StorePath& p) const noexcept {
+template <> struct std::hash<cudapkgs::storepath::StorePath> {
+    std::size_t operator()(const cudapkgs::storepath::StorePath& p) const noexcept {
         return std::hash<std::string>{}(p.to_string());
     }
 };
