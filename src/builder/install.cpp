@@ -37,6 +37,12 @@ std::map<std::string, fs::path> registered_outputs(store::Store& store,
 
 namespace {
 
+/// The marker of a declared output that received no file: `nix-support/cudapkgs-empty-output`.
+void mark_empty_output(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir / "nix-support");
+    util::write_file_atomic(dir / "nix-support" / "cudapkgs-empty-output", "");
+}
+
 bool is_empty_dir(const fs::path& dir) {
     return fs::directory_iterator(dir) == fs::directory_iterator();
 }
@@ -127,12 +133,14 @@ std::map<std::string, fs::path> install_package(const InstallContext& ctx) {
     patch_elf_files(ctx, staging);
     timer.done("fixups and ELF patching");
 
-    // Empty outputs are never registered; out always is (it carries the metadata).
+    // Every declared output is registered, so closures have the same shape in every set: one
+    // that received no file holds only an empty marker (docs/outputs.md, "empty-with-marker").
     std::vector<std::string> registered;
     for (const auto& output : pkg.outputs) {
-        if (output == "out" || !is_empty_dir(staging.dir(output))) {
-            registered.push_back(output);
+        if (output != "out" && is_empty_dir(staging.dir(output))) {
+            mark_empty_output(staging.dir(output));
         }
+        registered.push_back(output);
     }
     write_metadata(ctx, staging, registered);
     std::vector<StorePath> references;
