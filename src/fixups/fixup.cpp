@@ -258,8 +258,8 @@ void FixupSet::load_outputs_table(JsonCursor& c, const json& doc) {
                 c.error("a declared output list starts with \"out\"");
             }
             for (const auto& o : outputs) {
-                if (!contains(kOutputs, o)) {
-                    c.unknown_key(o, kOutputs);
+                if (!contains(detail::output_names(), o)) {
+                    c.unknown_key(o, detail::output_names());
                 }
             }
             m_outputs[pname] = std::move(outputs);
