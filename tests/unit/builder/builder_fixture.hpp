@@ -127,7 +127,6 @@ class World {
             manifest::load_manifest_dirs({dir() / "manifests"}),
             fixups::FixupSet::load({dir() / "fixups"}));
         pkgset::EvalSettings settings;
-        settings.store_dir = store_root().string();
         evaluator = std::make_unique<pkgset::Evaluator>(
             *catalog, pkgset::Instance{{}, "x86_64-linux", {}, {}}, settings);
         store = std::make_unique<store::Store>(store_root());
