@@ -7,6 +7,7 @@
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
 #include <cudapkgs/util/hash.hpp>
+#include <cudapkgs/util/interrupt.hpp>
 #include <cudapkgs/version/version.hpp>
 
 #include <spdlog/spdlog.h>
@@ -138,6 +139,7 @@ UpdateReport update_manifests(const UpdateOptions& options) {
     std::vector<Pending> pending;
     std::optional<Error> first_error;
     for (const auto& product : products) {
+        util::check_interrupt();
         std::string base = options.mirror + "/" + manifest::product_dir(product);
         ProductListing listing{product, {}, {}};
         try {
@@ -156,6 +158,7 @@ UpdateReport update_manifests(const UpdateOptions& options) {
             return since && version::Version::parse(v) < *since;
         });
         for (const auto& v : listing.versions) {
+            util::check_interrupt(); // nothing is written before every manifest was read
             fs::path target = options.dest / product / ("redistrib_" + v + ".json");
             std::error_code ec;
             if (fs::exists(target, ec)) {

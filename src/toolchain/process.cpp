@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/toolchain/process.hpp>
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/interrupt.hpp>
 
 #include <fmt/format.h>
 
@@ -163,19 +164,33 @@ void record_status(int status, ProcessResult& result) {
     }
 }
 
-/// Collects output (when `fd` >= 0) and the exit status, killing the child at the deadline.
+/// Collects output (when `fd` >= 0) and the exit status, killing the child's process group at
+/// the deadline. After SIGINT/SIGTERM reached cudapkgs the group gets SIGTERM, then SIGKILL
+/// after a grace period, and the interrupt is rethrown once the child is reaped.
 void supervise(pid_t pid, int fd, double timeout_seconds, Clock::time_point start,
                ProcessResult& result) {
+    constexpr auto kGrace = std::chrono::seconds(2);
     const bool has_deadline = timeout_seconds > 0;
     const auto deadline = start + std::chrono::duration_cast<Clock::duration>(
                                       std::chrono::duration<double>(timeout_seconds));
+    bool stopping = false;
+    bool killed = false;
+    Clock::time_point stop_requested;
     int status = 0;
     while (true) {
-        if (has_deadline && !result.timed_out && Clock::now() >= deadline) {
-            ::kill(pid, SIGKILL);
-            result.timed_out = true;
+        const auto now = Clock::now();
+        if (!stopping && util::interrupt_requested()) {
+            ::kill(-pid, SIGTERM); // nvcc, make and cmake start children of their own
+            stopping = true;
+            stop_requested = now;
         }
-        if (fd >= 0 && result.timed_out) {
+        if (!killed && ((has_deadline && now >= deadline) ||
+                        (stopping && now - stop_requested >= kGrace))) {
+            ::kill(-pid, SIGKILL);
+            killed = true;
+            result.timed_out = !stopping;
+        }
+        if (fd >= 0 && killed) {
             ::close(fd); // a grandchild may hold the pipe open: stop reading
             fd = -1;
         }
@@ -187,7 +202,8 @@ void supervise(pid_t pid, int fd, double timeout_seconds, Clock::time_point star
             }
             continue;
         }
-        pid_t done = ::waitpid(pid, &status, has_deadline && !result.timed_out ? WNOHANG : 0);
+        const bool must_watch = (has_deadline || stopping) && !killed;
+        pid_t done = ::waitpid(pid, &status, must_watch ? WNOHANG : 0);
         if (done == pid) {
             break;
         }
@@ -199,6 +215,9 @@ void supervise(pid_t pid, int fd, double timeout_seconds, Clock::time_point star
         }
     }
     record_status(status, result);
+    if (stopping) {
+        util::check_interrupt();
+    }
 }
 
 } // namespace
@@ -232,7 +251,14 @@ ProcessResult run_process(const ProcessSpec& spec) {
     auto envp = c_strings(spec.env);
     auto start = Clock::now();
     pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, exe->c_str(), actions.get(), nullptr, argv.data(), envp.data());
+    // The child leads a process group of its own, so a timeout or an interrupt ends everything
+    // it started (make -j, nvcc's cicc and ptxas), not only the child.
+    posix_spawnattr_t attr;
+    ::posix_spawnattr_init(&attr);
+    ::posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);
+    ::posix_spawnattr_setpgroup(&attr, 0);
+    int rc = ::posix_spawn(&pid, exe->c_str(), actions.get(), &attr, argv.data(), envp.data());
+    ::posix_spawnattr_destroy(&attr);
     if (pipe_fds[1] >= 0) {
         ::close(pipe_fds[1]);
     }

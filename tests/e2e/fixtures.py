@@ -19,7 +19,13 @@ def ensure_mirror(components, name="mirror-small", extra=()):
     out = os.path.join(BINARY_DIR, name)
     cmd = [sys.executable, os.path.join(SOURCE_DIR, "tests", "fixtures", "make_mirror.py"),
            "--out", out, "--only", ",".join(components), *extra]
-    subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL)
+    if proc.returncode == 77:
+        print("SKIPPED: this test needs the real CUDA 13.0 binaries of /usr/local/cuda (label "
+              "cuda-install); the synthetic-mirror tests cover the builder without them")
+        sys.exit(77)
+    if proc.returncode != 0:
+        raise RuntimeError(f"make_mirror.py exited {proc.returncode}")
     return out
 
 

@@ -2,8 +2,14 @@
 #include <cudapkgs/toolchain/process.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>
+#include <cudapkgs/util/interrupt.hpp>
 
 #include <catch2/catch.hpp>
+
+#include <chrono>
+#include <csignal>
+#include <filesystem>
+#include <thread>
 
 using namespace cudapkgs;
 using namespace cudapkgs::toolchain;
@@ -43,6 +49,27 @@ TEST_CASE("run_process kills a process at its timeout", "[toolchain]") {
     CHECK(result.signal == 9);
     CHECK(result.seconds < 10);
     CHECK(result.describe().find("timed out") == 0);
+}
+
+TEST_CASE("an interrupt ends the child's whole process group and is rethrown", "[toolchain]") {
+    util::ScopedTempDir tmp;
+    const auto marker = tmp.path() / "grandchild-survived";
+    ProcessSpec spec;
+    // The shell starts a grandchild that would write the marker after 2 s unless it is killed.
+    spec.argv = {"/bin/sh", "-c", "(sleep 2; touch '" + marker.string() + "') & sleep 30"};
+    spec.env = {"PATH=/usr/bin:/bin"};
+    util::simulate_interrupt(SIGTERM);
+    auto start = std::chrono::steady_clock::now();
+    try {
+        run_process(spec);
+        FAIL("expected the interrupt to be rethrown");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::Interrupted);
+    }
+    util::reset_interrupt();
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(10));
+    std::this_thread::sleep_for(std::chrono::milliseconds(2500));
+    CHECK_FALSE(std::filesystem::exists(marker));
 }
 
 TEST_CASE("run_process resolves argv[0] in the child's PATH, not ours", "[toolchain]") {
