@@ -290,7 +290,8 @@ void Builder::throw_failures(const std::vector<Node>& nodes) {
         }
         throw failures.front();
     }
-    ErrorList list(fmt::format("{} packages failed to build", failures.size()), std::move(failures));
+    std::string summary = fmt::format("{} packages failed to build", failures.size());
+    ErrorList list(std::move(summary), std::move(failures));
     if (!blocked.empty()) {
         list.add_note("not built because a dependency failed: " +
                       fmt::format("{}", fmt::join(blocked, ", ")));
