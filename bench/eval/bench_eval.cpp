@@ -53,12 +53,15 @@ void eval_root(pkgset::Evaluator& e, const std::string& prefix, Counts& counts) 
             if (name == "pkgs" || name == "hostCompiler") {
                 continue;
             }
-            try {
-                counts.bytes += e.eval(path).dump().size();
-                ++counts.packages;
-            } catch (const Error&) {
-                ++counts.errors; // e.g. sm_100 in a 12.6 set: a correct, expected refusal
+            // A refusal (e.g. sm_100 in a 12.6 set) is correct and expected; try_evaluate
+            // returns it instead of throwing, as any caller walking every variant would.
+            auto result = e.try_evaluate(path);
+            if (result.refused != nullptr) {
+                ++counts.errors;
+                continue;
             }
+            counts.bytes += result.value.value.dump().size();
+            ++counts.packages;
         }
     }
 }

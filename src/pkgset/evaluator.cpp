@@ -92,6 +92,7 @@ struct Evaluator::Cursor {
     json value;
     std::vector<StorePathAt> store_paths; ///< in `value`
     std::string path; ///< the attribute path walked so far
+    const Error* refused = nullptr; ///< set when the walk stopped at a refusal
 };
 
 Evaluator::Evaluator(const Catalog& catalog, Instance base, EvalSettings settings)
@@ -226,11 +227,16 @@ json Evaluator::set_attribute(const PackageSet& set, const std::string& attr, Cu
     unknown(attr, cursor.path, set_attribute_names(set));
 }
 
-json Evaluator::package_json(const PackageSet& set, const Package& p) {
+const Error* Evaluator::refusal(const PackageSet& set, const Package& p) const {
     const bool accepted = license_accepted(p.license, set.instance().config);
-    if (p.available() && accepted) {
-        set.validate_capabilities();
+    return p.available() && accepted ? set.capability_error() : nullptr;
+}
+
+json Evaluator::package_json(const PackageSet& set, const Package& p) {
+    if (const Error* refused = refusal(set, p)) {
+        throw *refused;
     }
+    const bool accepted = license_accepted(p.license, set.instance().config);
     auto key = std::make_tuple(set.contents().get(), p.attr, accepted);
     const bool shareable =
         !p.recipe && !(p.available() && accepted && derivation(set, p).capability_dependent);
@@ -344,6 +350,9 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
                     "pkgs:" + name, [&](Instance& i) { i.default_set_override = name; },
                     c.instance);
                 c.kind = Kind::Root;
+            } else if (seg == "flags" && c.set->capability_error() != nullptr) {
+                c.refused = c.set->capability_error(); // what flags() would throw
+                return;
             } else {
                 c.value = set_attribute(*c.set, seg, c);
                 c.kind = Kind::Value;
@@ -409,8 +418,28 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
 }
 
 EvalValue Evaluator::evaluate(std::string_view attrpath) {
+    EvalResult result = try_evaluate(attrpath);
+    if (result.refused != nullptr) {
+        throw *result.refused;
+    }
+    return std::move(result.value);
+}
+
+EvalResult Evaluator::try_evaluate(std::string_view attrpath) {
     Cursor c;
     walk(c, split_attrpath(attrpath));
+    if (c.refused != nullptr) {
+        return {{}, c.refused};
+    }
+    if (c.kind == Cursor::Kind::Package) {
+        if (const Error* refused = refusal(*c.set, *c.package)) {
+            return {{}, refused};
+        }
+    }
+    return {value_at(c), nullptr};
+}
+
+EvalValue Evaluator::value_at(Cursor& c) {
     switch (c.kind) {
     case Cursor::Kind::Root:
         return {root_names_of(c.instance), {}};
@@ -441,6 +470,9 @@ EvalValue Evaluator::evaluate(std::string_view attrpath) {
 ResolvedPackage Evaluator::resolve_package(std::string_view attrpath) {
     Cursor c;
     walk(c, split_attrpath(attrpath));
+    if (c.refused != nullptr) {
+        throw *c.refused;
+    }
     if (c.kind != Cursor::Kind::Package) {
         fail(ErrorKind::InvalidInput, "'{}' is not a package", attrpath);
     }
@@ -450,6 +482,9 @@ ResolvedPackage Evaluator::resolve_package(std::string_view attrpath) {
 const PackageSet& Evaluator::resolve_set(std::string_view attrpath) {
     Cursor c;
     walk(c, split_attrpath(attrpath));
+    if (c.refused != nullptr) {
+        throw *c.refused;
+    }
     if (c.kind != Cursor::Kind::Set) {
         fail(ErrorKind::InvalidInput, "'{}' is not a package set", attrpath);
     }

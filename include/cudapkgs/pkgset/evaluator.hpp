@@ -45,6 +45,13 @@ struct EvalValue {
     render(const std::function<std::string(const storepath::StorePath&)>& show) const;
 };
 
+/// evaluate()'s outcome without the throw for its one common failure: a package that the
+/// configuration refuses (capabilities that do not fit the set, e.g. sm_100 in a 12.6 set).
+struct EvalResult {
+    EvalValue value;              ///< null when refused
+    const Error* refused = nullptr; ///< why, owned by the evaluator
+};
+
 /// A package found by attribute path.
 struct ResolvedPackage {
     const PackageSet* set = nullptr;
@@ -60,6 +67,10 @@ class Evaluator {
 
     /// The value at an attribute path; throws Error{InvalidInput} with "did you mean".
     EvalValue evaluate(std::string_view attrpath);
+    /// Like evaluate(), but a refused package is returned as its error instead of thrown
+    /// (bench/eval and other callers that walk every variant refuse thousands of them); other
+    /// errors (unknown attributes) still throw.
+    EvalResult try_evaluate(std::string_view attrpath);
     /// evaluate()'s JSON (store paths as base names).
     nlohmann::json eval(std::string_view attrpath) { return evaluate(attrpath).value; }
     /// The package an attribute path names; throws when it names something else.
@@ -94,6 +105,10 @@ class Evaluator {
     nlohmann::json set_attribute(const PackageSet& set, const std::string& attr, Cursor& cursor);
     std::vector<std::string> set_attribute_names(const PackageSet& set) const;
     void walk(Cursor& cursor, const std::vector<std::string>& path);
+    EvalValue value_at(Cursor& cursor);
+    /// The capability error that refuses `package` of `set` (licence accepted, available), or
+    /// null.
+    const Error* refusal(const PackageSet& set, const Package& package) const;
 
     const Catalog* m_catalog;
     EvalSettings m_settings;
