@@ -233,11 +233,17 @@ const Error* Evaluator::refusal(const PackageSet& set, const Package& p) const {
 }
 
 json Evaluator::package_json(const PackageSet& set, const Package& p) {
+    return *shared_package_json(set, p);
+}
+
+std::shared_ptr<const json> Evaluator::shared_package_json(const PackageSet& set,
+                                                           const Package& p) {
     if (const Error* refused = refusal(set, p)) {
         throw *refused;
     }
     const bool accepted = license_accepted(p.license, set.instance().config);
-    auto key = std::make_tuple(set.contents().get(), p.attr, accepted);
+    // `p` lives in contents that every variant sharing them sees: its address is the key.
+    auto key = std::make_pair(&p, accepted);
     const bool shareable =
         !p.recipe && !(p.available() && accepted && derivation(set, p).capability_dependent);
     if (auto it = m_package_json.find(key); shareable && it != m_package_json.end()) {
@@ -268,10 +274,11 @@ json Evaluator::package_json(const PackageSet& set, const Package& p) {
     if (p.available() && accepted) {
         out["outPaths"] = outputs_json(out_paths(set, p, set.attrpath(p.attr)));
     }
-    if (!shareable) {
-        return out;
+    auto value = std::make_shared<const json>(std::move(out));
+    if (shareable) {
+        m_package_json.emplace(key, value);
     }
-    return m_package_json.emplace(std::move(key), std::move(out)).first->second;
+    return value;
 }
 
 const Derivation& Evaluator::derivation(const PackageSet& set, const Package& package) {
@@ -291,8 +298,19 @@ Evaluator::out_paths(const PackageSet& set, const Package& p, std::string_view a
     return derivation(set, p).outputs;
 }
 
+EvalValue::EvalValue(json value, std::vector<StorePathAt> paths)
+    : store_paths(std::move(paths)), m_value(std::make_shared<const json>(std::move(value))) {}
+
+EvalValue::EvalValue(std::shared_ptr<const json> value, std::vector<StorePathAt> paths)
+    : store_paths(std::move(paths)), m_value(std::move(value)) {}
+
+const json& EvalValue::value() const noexcept {
+    static const json kNull;
+    return m_value ? *m_value : kNull;
+}
+
 json EvalValue::render(const std::function<std::string(const storepath::StorePath&)>& show) const {
-    json out = value;
+    json out = value();
     for (const auto& at : store_paths) {
         nlohmann::json* place = &out;
         for (const auto& key : at.keys) {
@@ -372,7 +390,8 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
                 c.value = store_path.to_string();
                 c.store_paths.push_back({{}, store_path});
             } else {
-                json obj = package_json(*c.set, *c.package);
+                auto shared = shared_package_json(*c.set, *c.package);
+                const json& obj = *shared;
                 if (!obj.contains(seg)) {
                     std::vector<std::string> keys;
                     for (const auto& [k, v] : obj.items()) {
@@ -453,8 +472,8 @@ EvalValue Evaluator::value_at(Cursor& c) {
     case Cursor::Kind::Set:
         return {set_attribute_names(*c.set), {}};
     case Cursor::Kind::Package: {
-        EvalValue out{package_json(*c.set, *c.package), {}};
-        if (out.value.contains("outPaths")) {
+        EvalValue out{shared_package_json(*c.set, *c.package), {}};
+        if (out.value().contains("outPaths")) {
             for (const auto& [output, path] : derivation(*c.set, *c.package).outputs) {
                 out.store_paths.push_back({{"outPaths", output}, path});
             }
@@ -464,7 +483,7 @@ EvalValue Evaluator::value_at(Cursor& c) {
     case Cursor::Kind::Value:
         return {std::move(c.value), std::move(c.store_paths)};
     }
-    return {nullptr, {}};
+    return {json(nullptr), {}};
 }
 
 ResolvedPackage Evaluator::resolve_package(std::string_view attrpath) {

@@ -37,12 +37,22 @@ struct StorePathAt {
 /// What an attribute path evaluates to: JSON in which every store path is its base name
 /// (`<hash>-<name>`: the evaluator knows no store directory), and where those are.
 struct EvalValue {
-    nlohmann::json value;
+    EvalValue() = default;
+    EvalValue(nlohmann::json value, std::vector<StorePathAt> paths = {});
+    /// A value shared with the evaluator's memo (package objects that variants share): not
+    /// copied.
+    EvalValue(std::shared_ptr<const nlohmann::json> value, std::vector<StorePathAt> paths);
+
+    /// The JSON (null for a default-constructed value).
+    const nlohmann::json& value() const noexcept;
     std::vector<StorePathAt> store_paths;
 
     /// `value` with each store path replaced by `show(path)` (commands print absolute paths).
     nlohmann::json
     render(const std::function<std::string(const storepath::StorePath&)>& show) const;
+
+  private:
+    std::shared_ptr<const nlohmann::json> m_value;
 };
 
 /// evaluate()'s outcome without the throw for its one common failure: a package that the
@@ -72,7 +82,7 @@ class Evaluator {
     /// errors (unknown attributes) still throw.
     EvalResult try_evaluate(std::string_view attrpath);
     /// evaluate()'s JSON (store paths as base names).
-    nlohmann::json eval(std::string_view attrpath) { return evaluate(attrpath).value; }
+    nlohmann::json eval(std::string_view attrpath) { return evaluate(attrpath).value(); }
     /// The package an attribute path names; throws when it names something else.
     ResolvedPackage resolve_package(std::string_view attrpath);
     /// The set an attribute path names (`cudaPackages`, `pkgsCuda.cudaPackages_12_8`).
@@ -119,8 +129,13 @@ class Evaluator {
     std::map<std::string, std::shared_ptr<const SetContents>> m_contents;
     std::map<const PackageSet*, std::unique_ptr<DerivationBuilder>> m_derivations;
     std::map<const SetContents*, std::map<std::string, Derivation>> m_shared_derivations;
-    /// Package objects by (contents, attribute, licence accepted): variants share them.
-    std::map<std::tuple<const SetContents*, std::string, bool>, nlohmann::json> m_package_json;
+    /// The package object `package_json` returns, shared.
+    std::shared_ptr<const nlohmann::json> shared_package_json(const PackageSet& set,
+                                                              const Package& package);
+    /// Package objects by (package in its shared contents, licence accepted): variants share
+    /// them.
+    std::map<std::pair<const Package*, bool>, std::shared_ptr<const nlohmann::json>>
+        m_package_json;
 };
 
 /// Splits `a.b.c` into segments; throws Error{Usage}-like InvalidInput on empty segments.
