@@ -162,6 +162,10 @@ std::string Evaluator::resolve_root_name(std::size_t instance, std::string_view 
 }
 
 const PackageSet& Evaluator::set_in(std::size_t instance, std::string_view name) {
+    auto& by_name = m_set_by_name[instance];
+    if (auto found = by_name.find(name); found != by_name.end()) {
+        return *found->second;
+    }
     std::string resolved = resolve_root_name(instance, name);
     auto key = std::make_pair(instance, resolved);
     auto it = m_sets.find(key);
@@ -176,6 +180,7 @@ const PackageSet& Evaluator::set_in(std::size_t instance, std::string_view name)
         it = m_sets.emplace(key, std::make_unique<PackageSet>(*m_catalog, *def, inst, contents))
                  .first;
     }
+    by_name.emplace(std::string(name), it->second.get());
     return *it->second;
 }
 

@@ -3,21 +3,44 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
+#include <cstring>
 
 namespace cudapkgs::util {
 
 namespace {
 
+/// Whether any of the 8 bytes in `w` is below 0x20, '"', '\\' or 0x80 and above (bit tricks:
+/// a byte of `x` is zero exactly when the high bit of that byte of the result is set).
+bool needs_care(std::uint64_t w) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+    constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+    auto has_zero = [](std::uint64_t x) { return ((x - kOnes) & ~x & kHigh) != 0; };
+    const bool below_0x20 = ((w - kOnes * 0x20) & ~w & kHigh) != 0;
+    return (w & kHigh) != 0 || below_0x20 || has_zero(w ^ (kOnes * '"')) ||
+           has_zero(w ^ (kOnes * '\\'));
+}
+
 /// Writes an ASCII string as dump() does; false (nothing written) when it has other bytes.
 bool dump_ascii_string(const std::string& s, std::string& out) {
-    if (std::any_of(s.begin(), s.end(),
+    const char* data = s.data();
+    const std::size_t size = s.size();
+    std::size_t clean = 0; // bytes [0, clean) need no escape
+    for (std::uint64_t w = 0; clean + 8 <= size; clean += 8) {
+        std::memcpy(&w, data + clean, 8);
+        if (needs_care(w)) {
+            break;
+        }
+    }
+    if (std::any_of(data + clean, data + size,
                     [](char c) { return static_cast<unsigned char>(c) >= 0x80; })) {
         return false;
     }
     out += '"';
-    std::size_t plain_from = 0;
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const auto c = static_cast<unsigned char>(s[i]);
+    out.append(data, clean);
+    std::size_t plain_from = clean;
+    for (std::size_t i = clean; i < size; ++i) {
+        const auto c = static_cast<unsigned char>(data[i]);
         if (c >= 0x20 && c != '"' && c != '\\') {
             continue;
         }

@@ -126,6 +126,8 @@ class Evaluator {
     std::map<std::string, std::size_t> m_instance_keys;
     std::map<std::pair<std::size_t, std::string>, std::size_t> m_transitions;
     std::map<std::pair<std::size_t, std::string>, std::unique_ptr<PackageSet>> m_sets;
+    /// instance → name as written (an alias, too) → its set: skips resolving names again.
+    std::map<std::size_t, std::map<std::string, const PackageSet*, std::less<>>> m_set_by_name;
     std::map<std::string, std::shared_ptr<const SetContents>> m_contents;
     std::map<const PackageSet*, std::unique_ptr<DerivationBuilder>> m_derivations;
     std::map<const SetContents*, std::map<std::string, Derivation>> m_shared_derivations;
