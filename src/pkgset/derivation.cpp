@@ -4,6 +4,7 @@
 #include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
+#include <cudapkgs/util/json_dump.hpp>
 
 #include <algorithm>
 
@@ -103,7 +104,7 @@ const Derivation& DerivationBuilder::get(const Package& package) {
         drv.inputs["hostCompiler"] = m_host_compiler;
     }
     drv.capability_dependent = dependent;
-    drv.hash = util::sha256_hex(drv.inputs.dump());
+    drv.hash = util::sha256_hex(util::dump_compact(drv.inputs));
     for (const auto& output : package.outputs) {
         drv.outputs.emplace(output, store_path_name(drv.hash, package, output));
     }

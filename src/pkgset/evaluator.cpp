@@ -92,6 +92,7 @@ struct Evaluator::Cursor {
     json value;
     std::vector<StorePathAt> store_paths; ///< in `value`
     std::string path; ///< the attribute path walked so far
+    const Error* refused = nullptr; ///< set when the walk stopped at a refusal
 };
 
 Evaluator::Evaluator(const Catalog& catalog, Instance base, EvalSettings settings)
@@ -161,6 +162,10 @@ std::string Evaluator::resolve_root_name(std::size_t instance, std::string_view 
 }
 
 const PackageSet& Evaluator::set_in(std::size_t instance, std::string_view name) {
+    auto& by_name = m_set_by_name[instance];
+    if (auto found = by_name.find(name); found != by_name.end()) {
+        return *found->second;
+    }
     std::string resolved = resolve_root_name(instance, name);
     auto key = std::make_pair(instance, resolved);
     auto it = m_sets.find(key);
@@ -175,6 +180,7 @@ const PackageSet& Evaluator::set_in(std::size_t instance, std::string_view name)
         it = m_sets.emplace(key, std::make_unique<PackageSet>(*m_catalog, *def, inst, contents))
                  .first;
     }
+    by_name.emplace(std::string(name), it->second.get());
     return *it->second;
 }
 
@@ -226,12 +232,23 @@ json Evaluator::set_attribute(const PackageSet& set, const std::string& attr, Cu
     unknown(attr, cursor.path, set_attribute_names(set));
 }
 
-json Evaluator::package_json(const PackageSet& set, const Package& p) {
+const Error* Evaluator::refusal(const PackageSet& set, const Package& p) const {
     const bool accepted = license_accepted(p.license, set.instance().config);
-    if (p.available() && accepted) {
-        set.validate_capabilities();
+    return p.available() && accepted ? set.capability_error() : nullptr;
+}
+
+json Evaluator::package_json(const PackageSet& set, const Package& p) {
+    return *shared_package_json(set, p);
+}
+
+std::shared_ptr<const json> Evaluator::shared_package_json(const PackageSet& set,
+                                                           const Package& p) {
+    if (const Error* refused = refusal(set, p)) {
+        throw *refused;
     }
-    auto key = std::make_tuple(set.contents().get(), p.attr, accepted);
+    const bool accepted = license_accepted(p.license, set.instance().config);
+    // `p` lives in contents that every variant sharing them sees: its address is the key.
+    auto key = std::make_pair(&p, accepted);
     const bool shareable =
         !p.recipe && !(p.available() && accepted && derivation(set, p).capability_dependent);
     if (auto it = m_package_json.find(key); shareable && it != m_package_json.end()) {
@@ -262,10 +279,11 @@ json Evaluator::package_json(const PackageSet& set, const Package& p) {
     if (p.available() && accepted) {
         out["outPaths"] = outputs_json(out_paths(set, p, set.attrpath(p.attr)));
     }
-    if (!shareable) {
-        return out;
+    auto value = std::make_shared<const json>(std::move(out));
+    if (shareable) {
+        m_package_json.emplace(key, value);
     }
-    return m_package_json.emplace(std::move(key), std::move(out)).first->second;
+    return value;
 }
 
 const Derivation& Evaluator::derivation(const PackageSet& set, const Package& package) {
@@ -285,8 +303,19 @@ Evaluator::out_paths(const PackageSet& set, const Package& p, std::string_view a
     return derivation(set, p).outputs;
 }
 
+EvalValue::EvalValue(json value, std::vector<StorePathAt> paths)
+    : store_paths(std::move(paths)), m_value(std::make_shared<const json>(std::move(value))) {}
+
+EvalValue::EvalValue(std::shared_ptr<const json> value, std::vector<StorePathAt> paths)
+    : store_paths(std::move(paths)), m_value(std::move(value)) {}
+
+const json& EvalValue::value() const noexcept {
+    static const json kNull;
+    return m_value ? *m_value : kNull;
+}
+
 json EvalValue::render(const std::function<std::string(const storepath::StorePath&)>& show) const {
-    json out = value;
+    json out = value();
     for (const auto& at : store_paths) {
         nlohmann::json* place = &out;
         for (const auto& key : at.keys) {
@@ -344,6 +373,9 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
                     "pkgs:" + name, [&](Instance& i) { i.default_set_override = name; },
                     c.instance);
                 c.kind = Kind::Root;
+            } else if (seg == "flags" && c.set->capability_error() != nullptr) {
+                c.refused = c.set->capability_error(); // what flags() would throw
+                return;
             } else {
                 c.value = set_attribute(*c.set, seg, c);
                 c.kind = Kind::Value;
@@ -363,7 +395,8 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
                 c.value = store_path.to_string();
                 c.store_paths.push_back({{}, store_path});
             } else {
-                json obj = package_json(*c.set, *c.package);
+                auto shared = shared_package_json(*c.set, *c.package);
+                const json& obj = *shared;
                 if (!obj.contains(seg)) {
                     std::vector<std::string> keys;
                     for (const auto& [k, v] : obj.items()) {
@@ -409,8 +442,28 @@ void Evaluator::walk(Cursor& c, const std::vector<std::string>& path) {
 }
 
 EvalValue Evaluator::evaluate(std::string_view attrpath) {
+    EvalResult result = try_evaluate(attrpath);
+    if (result.refused != nullptr) {
+        throw *result.refused;
+    }
+    return std::move(result.value);
+}
+
+EvalResult Evaluator::try_evaluate(std::string_view attrpath) {
     Cursor c;
     walk(c, split_attrpath(attrpath));
+    if (c.refused != nullptr) {
+        return {{}, c.refused};
+    }
+    if (c.kind == Cursor::Kind::Package) {
+        if (const Error* refused = refusal(*c.set, *c.package)) {
+            return {{}, refused};
+        }
+    }
+    return {value_at(c), nullptr};
+}
+
+EvalValue Evaluator::value_at(Cursor& c) {
     switch (c.kind) {
     case Cursor::Kind::Root:
         return {root_names_of(c.instance), {}};
@@ -424,8 +477,8 @@ EvalValue Evaluator::evaluate(std::string_view attrpath) {
     case Cursor::Kind::Set:
         return {set_attribute_names(*c.set), {}};
     case Cursor::Kind::Package: {
-        EvalValue out{package_json(*c.set, *c.package), {}};
-        if (out.value.contains("outPaths")) {
+        EvalValue out{shared_package_json(*c.set, *c.package), {}};
+        if (out.value().contains("outPaths")) {
             for (const auto& [output, path] : derivation(*c.set, *c.package).outputs) {
                 out.store_paths.push_back({{"outPaths", output}, path});
             }
@@ -435,12 +488,15 @@ EvalValue Evaluator::evaluate(std::string_view attrpath) {
     case Cursor::Kind::Value:
         return {std::move(c.value), std::move(c.store_paths)};
     }
-    return {nullptr, {}};
+    return {json(nullptr), {}};
 }
 
 ResolvedPackage Evaluator::resolve_package(std::string_view attrpath) {
     Cursor c;
     walk(c, split_attrpath(attrpath));
+    if (c.refused != nullptr) {
+        throw *c.refused;
+    }
     if (c.kind != Cursor::Kind::Package) {
         fail(ErrorKind::InvalidInput, "'{}' is not a package", attrpath);
     }
@@ -450,6 +506,9 @@ ResolvedPackage Evaluator::resolve_package(std::string_view attrpath) {
 const PackageSet& Evaluator::resolve_set(std::string_view attrpath) {
     Cursor c;
     walk(c, split_attrpath(attrpath));
+    if (c.refused != nullptr) {
+        throw *c.refused;
+    }
     if (c.kind != Cursor::Kind::Set) {
         fail(ErrorKind::InvalidInput, "'{}' is not a package set", attrpath);
     }

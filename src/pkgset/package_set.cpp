@@ -179,7 +179,7 @@ std::string PackageSet::name_prefix() const {
     return "cuda" + m_definition->cuda_major_minor.str();
 }
 
-void PackageSet::validate_capabilities() const {
+const Error* PackageSet::capability_error() const {
     if (!m_validation) {
         try {
             capabilities::validate(capabilities::CapabilityTable::builtin(), m_capabilities,
@@ -189,8 +189,12 @@ void PackageSet::validate_capabilities() const {
             m_validation.emplace(e);
         }
     }
-    if (*m_validation) {
-        throw **m_validation;
+    return *m_validation ? &**m_validation : nullptr;
+}
+
+void PackageSet::validate_capabilities() const {
+    if (const Error* error = capability_error()) {
+        throw *error;
     }
 }
 

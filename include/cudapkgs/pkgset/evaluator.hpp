@@ -37,12 +37,29 @@ struct StorePathAt {
 /// What an attribute path evaluates to: JSON in which every store path is its base name
 /// (`<hash>-<name>`: the evaluator knows no store directory), and where those are.
 struct EvalValue {
-    nlohmann::json value;
+    EvalValue() = default;
+    EvalValue(nlohmann::json value, std::vector<StorePathAt> paths = {});
+    /// A value shared with the evaluator's memo (package objects that variants share): not
+    /// copied.
+    EvalValue(std::shared_ptr<const nlohmann::json> value, std::vector<StorePathAt> paths);
+
+    /// The JSON (null for a default-constructed value).
+    const nlohmann::json& value() const noexcept;
     std::vector<StorePathAt> store_paths;
 
     /// `value` with each store path replaced by `show(path)` (commands print absolute paths).
     nlohmann::json
     render(const std::function<std::string(const storepath::StorePath&)>& show) const;
+
+  private:
+    std::shared_ptr<const nlohmann::json> m_value;
+};
+
+/// evaluate()'s outcome without the throw for its one common failure: a package that the
+/// configuration refuses (capabilities that do not fit the set, e.g. sm_100 in a 12.6 set).
+struct EvalResult {
+    EvalValue value;              ///< null when refused
+    const Error* refused = nullptr; ///< why, owned by the evaluator
 };
 
 /// A package found by attribute path.
@@ -60,8 +77,12 @@ class Evaluator {
 
     /// The value at an attribute path; throws Error{InvalidInput} with "did you mean".
     EvalValue evaluate(std::string_view attrpath);
+    /// Like evaluate(), but a refused package is returned as its error instead of thrown
+    /// (bench/eval and other callers that walk every variant refuse thousands of them); other
+    /// errors (unknown attributes) still throw.
+    EvalResult try_evaluate(std::string_view attrpath);
     /// evaluate()'s JSON (store paths as base names).
-    nlohmann::json eval(std::string_view attrpath) { return evaluate(attrpath).value; }
+    nlohmann::json eval(std::string_view attrpath) { return evaluate(attrpath).value(); }
     /// The package an attribute path names; throws when it names something else.
     ResolvedPackage resolve_package(std::string_view attrpath);
     /// The set an attribute path names (`cudaPackages`, `pkgsCuda.cudaPackages_12_8`).
@@ -94,6 +115,10 @@ class Evaluator {
     nlohmann::json set_attribute(const PackageSet& set, const std::string& attr, Cursor& cursor);
     std::vector<std::string> set_attribute_names(const PackageSet& set) const;
     void walk(Cursor& cursor, const std::vector<std::string>& path);
+    EvalValue value_at(Cursor& cursor);
+    /// The capability error that refuses `package` of `set` (licence accepted, available), or
+    /// null.
+    const Error* refusal(const PackageSet& set, const Package& package) const;
 
     const Catalog* m_catalog;
     EvalSettings m_settings;
@@ -101,11 +126,18 @@ class Evaluator {
     std::map<std::string, std::size_t> m_instance_keys;
     std::map<std::pair<std::size_t, std::string>, std::size_t> m_transitions;
     std::map<std::pair<std::size_t, std::string>, std::unique_ptr<PackageSet>> m_sets;
+    /// instance → name as written (an alias, too) → its set: skips resolving names again.
+    std::map<std::size_t, std::map<std::string, const PackageSet*, std::less<>>> m_set_by_name;
     std::map<std::string, std::shared_ptr<const SetContents>> m_contents;
     std::map<const PackageSet*, std::unique_ptr<DerivationBuilder>> m_derivations;
     std::map<const SetContents*, std::map<std::string, Derivation>> m_shared_derivations;
-    /// Package objects by (contents, attribute, licence accepted): variants share them.
-    std::map<std::tuple<const SetContents*, std::string, bool>, nlohmann::json> m_package_json;
+    /// The package object `package_json` returns, shared.
+    std::shared_ptr<const nlohmann::json> shared_package_json(const PackageSet& set,
+                                                              const Package& package);
+    /// Package objects by (package in its shared contents, licence accepted): variants share
+    /// them.
+    std::map<std::pair<const Package*, bool>, std::shared_ptr<const nlohmann::json>>
+        m_package_json;
 };
 
 /// Splits `a.b.c` into segments; throws Error{Usage}-like InvalidInput on empty segments.

@@ -73,6 +73,9 @@ class PackageSet {
     const std::vector<std::string>& capabilities() const noexcept { return m_capabilities; }
     /// Throws Error{InvalidInput} when the capabilities don't fit this set and system.
     void validate_capabilities() const;
+    /// The error validate_capabilities() throws, or null; computed once, lives as long as the
+    /// set (the evaluator's refusal path reports it without throwing).
+    const Error* capability_error() const;
     /// Validated nvcc flags.
     capabilities::Flags flags() const;
 
