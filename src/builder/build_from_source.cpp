@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include "build_from_source.hpp"
 
+#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/toolchain/host_compiler.hpp>
 #include <cudapkgs/toolchain/merged_toolkit.hpp>
-#include <cudapkgs/pkgset/recipe.hpp>
 #include <cudapkgs/toolchain/source_build.hpp>
 
 namespace cudapkgs::builder {

@@ -38,8 +38,8 @@ struct Builder::Node {
 
 Builder::Builder(store::Store& store, pkgset::Evaluator& evaluator, BuildOptions options,
                  fetch::Fetcher& fetcher, toolchain::ProcessRunner& runner)
-    : m_store(&store), m_evaluator(&evaluator), m_options(std::move(options)),
-      m_fetcher(&fetcher), m_runner(&runner) {
+    : m_store(&store), m_evaluator(&evaluator), m_options(std::move(options)), m_fetcher(&fetcher),
+      m_runner(&runner) {
     m_options.mirrors = manifest::mirrors_or_default(std::move(m_options.mirrors));
     if (m_options.jobs < 1) {
         m_options.jobs = 1;
@@ -286,7 +286,8 @@ void Builder::throw_failures(const std::vector<Node>& nodes) {
     }
     if (failures.size() == 1) {
         if (!blocked.empty()) {
-            failures.front().add_note("not built because of it: " + fmt::format("{}", fmt::join(blocked, ", ")));
+            failures.front().add_note("not built because of it: " +
+                                      fmt::format("{}", fmt::join(blocked, ", ")));
         }
         throw failures.front();
     }
@@ -361,7 +362,8 @@ void Builder::schedule(std::vector<Node>& nodes) {
                 } catch (const std::filesystem::filesystem_error& e) {
                     // An operating-system error on a path: the environment's, not a bug.
                     Error error = util::os_error(e.code().value(), "write", e.path1());
-                    error.add_note(fmt::format("while building {}: {}", n.target.attrpath, e.what()));
+                    error.add_note(
+                        fmt::format("while building {}: {}", n.target.attrpath, e.what()));
                     throw error;
                 } catch (const std::exception& e) {
                     throw Error(ErrorKind::Internal,

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/builder/routing.hpp>
-
 #include "steps/steps.hpp"
+
+#include <cudapkgs/builder/routing.hpp>
 
 #include <algorithm>
 #include <fnmatch.h>

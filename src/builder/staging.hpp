@@ -24,7 +24,8 @@ struct Staging {
     std::filesystem::path dir(const std::string& output) const { return dirs.at(output).path(); }
 
     /// The output whose build directory holds `file`, and the path relative to it.
-    std::optional<std::pair<std::string, std::string>> locate(const std::filesystem::path& file) const;
+    std::optional<std::pair<std::string, std::string>>
+    locate(const std::filesystem::path& file) const;
     /// Keeps the unpacker's digest of a written file.
     void remember(const unpack::WrittenEntry& written);
     /// Drops the digest of a file a step changed.

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/cache/archive.hpp>
-#include <cudapkgs/util/interrupt.hpp>
-#include <cudapkgs/util/os_error.hpp>
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/hash.hpp>
+#include <cudapkgs/util/interrupt.hpp>
+#include <cudapkgs/util/os_error.hpp>
 
 #include <archive.h>
 #include <archive_entry.h>

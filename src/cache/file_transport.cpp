@@ -3,8 +3,8 @@
 #include "transports.hpp"
 
 #include <cudapkgs/util/error.hpp>
-#include <cudapkgs/util/os_error.hpp>
 #include <cudapkgs/util/file.hpp>
+#include <cudapkgs/util/os_error.hpp>
 
 #include <cerrno>
 #include <cstring>

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/capabilities/capabilities.hpp>
-
 #include "embedded.hpp"
 
+#include <cudapkgs/capabilities/capabilities.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <fmt/format.h>

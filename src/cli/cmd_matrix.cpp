@@ -2,8 +2,8 @@
 // `cudapkgs matrix [PNAME...]`: what each set offers of each product on each platform.
 #include "commands.hpp"
 #include "context.hpp"
-#include "session.hpp"
 #include "output.hpp"
+#include "session.hpp"
 
 #include <cudapkgs/capabilities/capabilities.hpp>
 #include <cudapkgs/pkgset/package_set.hpp>
@@ -157,9 +157,8 @@ int run_matrix(const GlobalOptions& global, EvalContext& ctx,
     nlohmann::json out = nlohmann::json::object();
     nlohmann::json platforms = nlohmann::json::array();
     for (const auto& platform : kPlatforms) {
-        platforms.push_back({{"name", platform.name},
-                             {"system", platform.system},
-                             {"jetson", platform.jetson}});
+        platforms.push_back(
+            {{"name", platform.name}, {"system", platform.system}, {"jetson", platform.jetson}});
     }
     nlohmann::json jsets = nlohmann::json::array();
     for (const auto& row : rows) {
@@ -191,10 +190,8 @@ int run_matrix(const GlobalOptions& global, EvalContext& ctx,
         aliases[entry.first] = resolved ? nlohmann::json(*resolved) : nlohmann::json(nullptr);
     }
     if (global.json) {
-        print_json({{"platforms", platforms},
-                    {"packages", attrs},
-                    {"sets", jsets},
-                    {"aliases", aliases}});
+        print_json(
+            {{"platforms", platforms}, {"packages", attrs}, {"sets", jsets}, {"aliases", aliases}});
         return 0;
     }
     // Text: one block per package, one line per set, one column per platform.

@@ -237,8 +237,9 @@ std::vector<storepath::StorePath> built_outputs(EvalContext& ctx, store::Store& 
 
 } // namespace
 
-std::vector<storepath::StorePath> store_paths_of_arguments(Session& session, store::Store& store,
-                                                       const std::vector<std::string>& arguments) {
+std::vector<storepath::StorePath>
+store_paths_of_arguments(Session& session, store::Store& store,
+                         const std::vector<std::string>& arguments) {
     std::vector<std::string> attrpaths;
     for (const auto& argument : arguments) {
         if (is_attrpath_argument(argument)) {

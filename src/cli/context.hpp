@@ -74,7 +74,8 @@ bool is_attrpath_argument(const std::string& argument);
 /// an unknown attribute, or a package none of whose outputs is built (the note says which
 /// `cudapkgs build` makes them).
 /// The ATTRPATHs are evaluated through session.eval(), so --frozen applies to them.
-std::vector<storepath::StorePath> store_paths_of_arguments(Session& session, store::Store& store,
-                                                       const std::vector<std::string>& arguments);
+std::vector<storepath::StorePath>
+store_paths_of_arguments(Session& session, store::Store& store,
+                         const std::vector<std::string>& arguments);
 
 } // namespace cudapkgs::cli

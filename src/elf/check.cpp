@@ -143,8 +143,9 @@ std::vector<fs::path> collect_elf_files(const std::vector<fs::path>& inputs) {
             // only a directory walk skips other files silently.
             if (auto cls = classify_file(input); cls != ElfClass::Elf64LittleEndian) {
                 fail(ErrorKind::Integrity, "{}: {}", input.string(),
-                     cls == ElfClass::NotElf ? std::string("not an ELF file")
-                                             : "unsupported ELF class " + std::string(to_string(cls)));
+                     cls == ElfClass::NotElf
+                         ? std::string("not an ELF file")
+                         : "unsupported ELF class " + std::string(to_string(cls)));
             }
             out.push_back(input);
             continue;

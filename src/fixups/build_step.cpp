@@ -104,8 +104,8 @@ std::vector<ElfStep::Needed> parse_needed(JsonCursor& c, const json& value) {
     std::vector<ElfStep::Needed> out;
     for (std::size_t i = 0; i < value.size(); ++i) {
         auto s = c.enter(std::to_string(i));
-        out.push_back({value[i].at("files").get<std::string>(),
-                       optional_strings(c, value[i], "libs")});
+        out.push_back(
+            {value[i].at("files").get<std::string>(), optional_strings(c, value[i], "libs")});
     }
     return out;
 }

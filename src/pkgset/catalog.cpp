@@ -80,8 +80,8 @@ Catalog::Catalog(manifest::ManifestStore store, fixups::FixupSet fixups)
     m_aliases = pins.aliases;
 }
 
-const manifest::PinBranch* resolve_pin(const manifest::Pin& pin, bool jetson, std::string_view system,
-                                       std::string_view redist_system) {
+const manifest::PinBranch* resolve_pin(const manifest::Pin& pin, bool jetson,
+                                       std::string_view system, std::string_view redist_system) {
     for (const auto& branch : pin) {
         if (branch.matches(jetson, system, redist_system)) {
             return &branch;

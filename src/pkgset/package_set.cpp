@@ -236,8 +236,8 @@ void ContentsBuilder::add_library_product(const std::string& product) {
     // major on this platform (else on any platform, else simply the newest).
     const Manifest* chosen = nullptr;
     if (auto pin = m_definition->pins.find(product); pin != m_definition->pins.end()) {
-        const auto* branch = resolve_pin(pin->second, m_instance->jetson(), m_instance->system,
-                                         m_redist_system);
+        const auto* branch =
+            resolve_pin(pin->second, m_instance->jetson(), m_instance->system, m_redist_system);
         if (branch != nullptr) {
             chosen = m_catalog->manifests().find(product, branch->version);
             if (pin->second.size() > 1) {
@@ -350,18 +350,27 @@ Package ContentsBuilder::make_package(const Manifest& m, const ManifestEntry& e,
                                                     m_redist_system, fmt::join(have, ", ")));
     } else if (chosen->flat) {
         const auto& a = *chosen->flat;
-        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform, {},
+        p.src = Source{m.product,
+                       a.relative_path,
+                       a.sha256,
+                       a.size,
+                       chosen_platform,
+                       {},
                        m_catalog->manifests().base_path(m.product)};
     } else if (const auto* v = find_variant(*chosen, major, major_minor); v != nullptr) {
         const auto& a = *v;
-        p.src = Source{m.product, a.relative_path, a.sha256, a.size, chosen_platform, {},
+        p.src = Source{m.product,
+                       a.relative_path,
+                       a.sha256,
+                       a.size,
+                       chosen_platform,
+                       {},
                        m_catalog->manifests().base_path(m.product)};
     } else {
         bool all_older =
-            std::all_of(chosen->variants.begin(), chosen->variants.end(),
-                        [&](const auto& kv) {
-                            return Version::parse(kv.first) < Version::parse(major_minor);
-                        });
+            std::all_of(chosen->variants.begin(), chosen->variants.end(), [&](const auto& kv) {
+                return Version::parse(kv.first) < Version::parse(major_minor);
+            });
         std::vector<std::string> have;
         for (const auto& [variant, artifact] : chosen->variants) {
             have.push_back(variant);

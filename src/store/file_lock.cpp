@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 #include <cudapkgs/store/file_lock.hpp>
+#include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/interrupt.hpp>
 #include <cudapkgs/util/os_error.hpp>
-#include <cudapkgs/util/error.hpp>
 
 #include <cerrno>
 #include <cstring>

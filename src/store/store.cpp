@@ -4,8 +4,8 @@
 #include "fs_ops.hpp"
 
 #include <cudapkgs/store/store.hpp>
-#include <cudapkgs/util/os_error.hpp>
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/os_error.hpp>
 
 #include <spdlog/spdlog.h>
 

@@ -4,9 +4,9 @@
 #include "fs_ops.hpp"
 
 #include <cudapkgs/store/store.hpp>
-#include <cudapkgs/util/os_error.hpp>
 #include <cudapkgs/store/tree_hash.hpp>
 #include <cudapkgs/util/error.hpp>
+#include <cudapkgs/util/os_error.hpp>
 
 #include <spdlog/spdlog.h>
 

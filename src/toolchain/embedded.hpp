@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
-// Data compiled into this module (data/nvcc-compat.json; cmake/CudapkgsEmbed.cmake generates the body).
+// Data compiled into this module (data/nvcc-compat.json; cmake/CudapkgsEmbed.cmake generates the
+// body).
 #pragma once
 
 #include <optional>

@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-#include <cudapkgs/toolchain/host_compiler.hpp>
-
 #include "embedded.hpp"
 
+#include <cudapkgs/toolchain/host_compiler.hpp>
 #include <cudapkgs/util/error.hpp>
 
 #include <cstdlib>

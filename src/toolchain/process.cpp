@@ -184,8 +184,8 @@ void supervise(pid_t pid, int fd, double timeout_seconds, Clock::time_point star
             stopping = true;
             stop_requested = now;
         }
-        if (!killed && ((has_deadline && now >= deadline) ||
-                        (stopping && now - stop_requested >= kGrace))) {
+        if (!killed &&
+            ((has_deadline && now >= deadline) || (stopping && now - stop_requested >= kGrace))) {
             ::kill(-pid, SIGKILL);
             killed = true;
             result.timed_out = !stopping;

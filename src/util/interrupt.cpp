@@ -36,7 +36,8 @@ int interrupt_signal() noexcept {
 
 void check_interrupt() {
     if (int s = g_signal; s != 0) {
-        Error e(ErrorKind::Interrupted, s == SIGTERM ? "terminated (SIGTERM)" : "interrupted (SIGINT)");
+        Error e(ErrorKind::Interrupted,
+                s == SIGTERM ? "terminated (SIGTERM)" : "interrupted (SIGINT)");
         e.add_note("the store holds only complete paths; partial downloads (.part) are kept and "
                    "resumed by the next run");
         throw e;

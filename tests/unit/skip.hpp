@@ -19,8 +19,8 @@ int skipped_count() noexcept;
 } // namespace cudapkgs::unit_skip
 
 /// Ends the current test case as skipped (exit 77 when it is the only test run).
-#define CUDAPKGS_SKIP(reason)                                                                    \
+#define CUDAPKGS_SKIP(reason)                                                                      \
     do {                                                                                           \
-        ::cudapkgs::unit_skip::record_skip(reason);                                                     \
+        ::cudapkgs::unit_skip::record_skip(reason);                                                \
         return;                                                                                    \
     } while (false)

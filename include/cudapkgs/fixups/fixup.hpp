@@ -60,7 +60,7 @@ struct Effects {
     std::vector<std::string> broken;                ///< messages making the package unavailable
     std::optional<std::string> min_cuda;            ///< inclusive
     std::optional<std::string> max_cuda;            ///< inclusive
-    std::vector<BuildStep> build; ///< build-time steps, in order
+    std::vector<BuildStep> build;                   ///< build-time steps, in order
 };
 
 /// A parsed fixup file or overlay package entry.
@@ -92,9 +92,7 @@ class FixupSet {
     const std::vector<std::string>* declared_outputs(std::string_view pname) const;
     /// `aliases` of `outputs.json`: attribute → package it stands for when the set lacks the
     /// attribute itself (`cuda_cccl` → `cccl`, NVIDIA's name from CUDA 13.3).
-    const std::map<std::string, std::string>& package_aliases() const noexcept {
-        return m_aliases;
-    }
+    const std::map<std::string, std::string>& package_aliases() const noexcept { return m_aliases; }
 
   private:
     void load_outputs_table(util::JsonCursor& c, const nlohmann::json& doc);

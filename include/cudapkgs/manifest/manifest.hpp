@@ -73,8 +73,8 @@ FeatureManifest parse_feature_manifest(std::string_view text, std::string_view p
 /// plain string pin is one branch without conditions).
 struct PinBranch {
     std::string version;
-    std::optional<bool> jetson;        ///< a Jetson capability is (true) / is not (false) configured
-    std::vector<std::string> systems;  ///< Nix systems (aarch64-linux); empty = any
+    std::optional<bool> jetson;       ///< a Jetson capability is (true) / is not (false) configured
+    std::vector<std::string> systems; ///< Nix systems (aarch64-linux); empty = any
     std::vector<std::string> platforms; ///< redist systems (linux-sbsa); empty = any
 
     /// "default", or the conditions joined: "jetson", "systems=aarch64-linux".

@@ -27,8 +27,8 @@ struct SetDefinition {
 };
 
 /// The branch of a pin a configuration takes (the first whose conditions hold), or null.
-const manifest::PinBranch* resolve_pin(const manifest::Pin& pin, bool jetson, std::string_view system,
-                                       std::string_view redist_system);
+const manifest::PinBranch* resolve_pin(const manifest::Pin& pin, bool jetson,
+                                       std::string_view system, std::string_view redist_system);
 
 /// All manifests plus the set definitions and aliases derived from them.
 class Catalog {

@@ -58,7 +58,7 @@ struct EvalValue {
 /// evaluate()'s outcome without the throw for its one common failure: a package that the
 /// configuration refuses (capabilities that do not fit the set, e.g. sm_100 in a 12.6 set).
 struct EvalResult {
-    EvalValue value;              ///< null when refused
+    EvalValue value;                ///< null when refused
     const Error* refused = nullptr; ///< why, owned by the evaluator
 };
 
@@ -136,8 +136,7 @@ class Evaluator {
                                                               const Package& package);
     /// Package objects by (package in its shared contents, licence accepted): variants share
     /// them.
-    std::map<std::pair<const Package*, bool>, std::shared_ptr<const nlohmann::json>>
-        m_package_json;
+    std::map<std::pair<const Package*, bool>, std::shared_ptr<const nlohmann::json>> m_package_json;
 };
 
 /// Splits `a.b.c` into segments; throws Error{Usage}-like InvalidInput on empty segments.

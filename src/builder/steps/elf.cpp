@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 // `elf`: NEEDED and RUNPATH edits of matching ELF files, applied with the RUNPATH policy.
-#include "steps.hpp"
-
 #include "../expand.hpp"
+#include "steps.hpp"
 
 #include <cudapkgs/elf/resolve.hpp>
 

@@ -9,9 +9,7 @@ namespace cudapkgs::builder {
 
 namespace {
 
-template <class... F> struct Overloaded : F... {
-    using F::operator()...;
-};
+template <class... F> struct Overloaded : F... { using F::operator()...; };
 template <class... F> Overloaded(F...) -> Overloaded<F...>;
 
 } // namespace
@@ -45,9 +43,8 @@ void run_tree_steps(const std::vector<fixups::BuildStep>& steps, StepContext& sc
     }
 }
 
-elf::ElfEdits elf_edits_for(const std::vector<fixups::BuildStep>& steps,
-                            const InstallContext& ctx, const Staging& staging,
-                            const std::filesystem::path& rel,
+elf::ElfEdits elf_edits_for(const std::vector<fixups::BuildStep>& steps, const InstallContext& ctx,
+                            const Staging& staging, const std::filesystem::path& rel,
                             const std::filesystem::path& final_file) {
     elf::ElfEdits edits;
     for (const auto& step : steps) {

@@ -45,9 +45,8 @@ void add_elf_edits(const fixups::ElfStep& step, const InstallContext& ctx, const
 /// Visitors, by phase.
 void route_steps(const std::vector<fixups::BuildStep>& steps, OutputRouter& router);
 void run_tree_steps(const std::vector<fixups::BuildStep>& steps, StepContext& sc);
-elf::ElfEdits elf_edits_for(const std::vector<fixups::BuildStep>& steps,
-                            const InstallContext& ctx, const Staging& staging,
-                            const std::filesystem::path& rel,
+elf::ElfEdits elf_edits_for(const std::vector<fixups::BuildStep>& steps, const InstallContext& ctx,
+                            const Staging& staging, const std::filesystem::path& rel,
                             const std::filesystem::path& final_file);
 
 } // namespace cudapkgs::builder

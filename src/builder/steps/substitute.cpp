@@ -1,9 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 // `substitute`: text edits (replace, append) with placeholders expanded.
-#include "steps.hpp"
-
 #include "../expand.hpp"
 #include "../glob.hpp"
+#include "steps.hpp"
 
 #include <cudapkgs/util/error.hpp>
 #include <cudapkgs/util/file.hpp>

@@ -85,9 +85,7 @@ class World {
 
     fs::path dir() const { return m_tmp.path(); }
     fs::path store_root() const { return m_tmp.path() / "store"; }
-    std::string elf(const std::string& name) const {
-        return util::read_file(dir() / "elf" / name);
-    }
+    std::string elf(const std::string& name) const { return util::read_file(dir() / "elf" / name); }
 
     /// Writes the archives, the manifest and the fixups; makes the evaluator and store.
     void make(const std::vector<PackageSpec>& packages) {
@@ -123,9 +121,9 @@ class World {
                 << nlohmann::json{{"rules", p.rules}}.dump(2);
         }
         std::ofstream(dir() / "manifests/cuda/redistrib_12.8.0.json") << manifest.dump(2);
-        catalog = std::make_unique<pkgset::Catalog>(
-            manifest::load_manifest_dirs({dir() / "manifests"}),
-            fixups::FixupSet::load({dir() / "fixups"}));
+        catalog =
+            std::make_unique<pkgset::Catalog>(manifest::load_manifest_dirs({dir() / "manifests"}),
+                                              fixups::FixupSet::load({dir() / "fixups"}));
         pkgset::EvalSettings settings;
         evaluator = std::make_unique<pkgset::Evaluator>(
             *catalog, pkgset::Instance{{}, "x86_64-linux", {}, {}}, settings);
@@ -161,8 +159,8 @@ class World {
         cudapkgs::elf::test::write_text(d / "foo.c",
                                         "int bar(void);\nint foo(void) { return bar() + 12; }\n");
         cudapkgs::elf::test::write_text(d / "gone.c", "int gone(void) { return 1; }\n");
-        cudapkgs::elf::test::write_text(
-            d / "needy.c", "int gone(void);\nint needy(void) { return gone(); }\n");
+        cudapkgs::elf::test::write_text(d / "needy.c",
+                                        "int gone(void);\nint needy(void) { return gone(); }\n");
         return "cd " + cudapkgs::elf::test::quote(d) +
                " && cc -shared -fPIC -Wl,-soname,libbar.so.1 -o libbar.so.1 bar.c"
                " && cc -shared -fPIC -Wl,-soname,libfoo.so -o libfoo.so foo.c -L. -l:libbar.so.1"

@@ -27,21 +27,22 @@ PackageSpec libbar(const World& w) {
                {"share/doc/README", "read me\n"},
                {"LICENSE", "MIT\n"}};
     p.executables = {{"bin/bar-config", "#!/bin/sh\necho @PREFIX@\n"}};
-    p.rules = json::array(
-        {{{"outputs", {{"add", {"lib", "dev", "include", "bin", "doc", "static"}}}}},
-         {{"remove", {"lib/libbar_static.a"}},
-          {"move", {{{"from", "include/bar"}, {"to", "include"}}}},
-          {"outputPatterns", {{"dev", {"share/extra"}}}},
-          {"symlinks", {{{"path", "lib/libbar.so"}, {"target", "libbar.so.1"}},
+    p.rules =
+        json::array({{{"outputs", {{"add", {"lib", "dev", "include", "bin", "doc", "static"}}}}},
+                     {{"remove", {"lib/libbar_static.a"}},
+                      {"move", {{{"from", "include/bar"}, {"to", "include"}}}},
+                      {"outputPatterns", {{"dev", {"share/extra"}}}},
+                      {"symlinks",
+                       {{{"path", "lib/libbar.so"}, {"target", "libbar.so.1"}},
                         {{"path", "lib/libmissing.so"}, {"target", "libmissing.so.1"}}}},
-          {"substitute",
-           {{{"file", "bin/bar-config"},
-             {"replace", {{{"from", "@PREFIX@"}, {"to", "${lib}"}}}},
-             {"append", {"# patched"}}}}},
-          {"elf",
-           {{"addNeeded", {{{"files", "lib/libbar.so.1"}, {"libs", {"libm.so.6"}}}}},
-            {"runpath", {{{"files", "lib/libbar.so.1"}, {"add", {"${out}/extra"}}}}}}},
-          {"postInstall", "echo \"$lib\" > post.txt"}}});
+                      {"substitute",
+                       {{{"file", "bin/bar-config"},
+                         {"replace", {{{"from", "@PREFIX@"}, {"to", "${lib}"}}}},
+                         {"append", {"# patched"}}}}},
+                      {"elf",
+                       {{"addNeeded", {{{"files", "lib/libbar.so.1"}, {"libs", {"libm.so.6"}}}}},
+                        {"runpath", {{{"files", "lib/libbar.so.1"}, {"add", {"${out}/extra"}}}}}}},
+                      {"postInstall", "echo \"$lib\" > post.txt"}}});
     return p;
 }
 
@@ -100,13 +101,14 @@ TEST_CASE("the builder routes archive entries to outputs and applies every step 
     CHECK(std::filesystem::is_regular_file(out / "LICENSE"));
     CHECK_FALSE(std::filesystem::exists(lib / "lib/libbar_static.a"));
     REQUIRE(outs.count("static") == 1);
-    CHECK(std::filesystem::is_regular_file(outs.at("static") /
-                                           "nix-support/cudapkgs-empty-output"));
+    CHECK(
+        std::filesystem::is_regular_file(outs.at("static") / "nix-support/cudapkgs-empty-output"));
     CHECK(std::filesystem::is_regular_file(out / "nix-support/cudapkgs.json"));
 
     // symlinks: created where the target exists, skipped where it does not.
     CHECK(std::filesystem::read_symlink(lib / "lib/libbar.so") == "libbar.so.1");
-    CHECK_FALSE(std::filesystem::exists(std::filesystem::symlink_status(lib / "lib/libmissing.so")));
+    CHECK_FALSE(
+        std::filesystem::exists(std::filesystem::symlink_status(lib / "lib/libmissing.so")));
 
     // substitute: placeholders expand to final store paths; append adds a line.
     CHECK(util::read_file(outs.at("bin") / "bin/bar-config") ==
@@ -208,9 +210,9 @@ TEST_CASE("a failing step and a failed download leave the store as it was", "[bu
     CHECK(tmp_is_empty(w));
 
     w.fetcher.files.clear();
-    CHECK_THROWS_MATCHES(w.builder->build({w.target("libunserved")}), Error,
-                         Catch::Predicate<Error>(
-                             [](const Error& e) { return e.kind() == ErrorKind::Fetch; }));
+    CHECK_THROWS_MATCHES(
+        w.builder->build({w.target("libunserved")}), Error,
+        Catch::Predicate<Error>([](const Error& e) { return e.kind() == ErrorKind::Fetch; }));
     CHECK_FALSE(w.store->is_valid(w.derivation("libunserved").outputs.at("out")));
     CHECK(tmp_is_empty(w));
 }

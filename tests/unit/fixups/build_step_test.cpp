@@ -14,8 +14,8 @@ namespace {
 std::vector<BuildStep> steps_of(const std::string& text) {
     auto rules = parse_rules(json::parse(text), "f.json", text, {});
     Effects e;
-    rules.collect({version::Version::parse("1.0"), version::Version::parse("12.8"),
-                   "linux-x86_64", "x86_64-linux", false},
+    rules.collect({version::Version::parse("1.0"), version::Version::parse("12.8"), "linux-x86_64",
+                   "x86_64-linux", false},
                   e);
     return e.build;
 }
@@ -67,7 +67,8 @@ TEST_CASE("build steps are parsed once into typed values, in the builder's order
 }
 
 TEST_CASE("build-step values of the wrong type are errors naming the key", "[fixups]") {
-    const std::string text = R"([{"substitute": [{"file": "a", "replace": [{"from": "x", "to": 3}]}]}])";
+    const std::string text =
+        R"([{"substitute": [{"file": "a", "replace": [{"from": "x", "to": 3}]}]}])";
     CHECK_THROWS_WITH(parse_rules(json::parse(text), "f.json", text, {}),
                       Catch::Contains("key '0.substitute.0.replace.0.to': expected a string"));
 }

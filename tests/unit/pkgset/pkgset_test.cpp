@@ -291,8 +291,9 @@ TEST_CASE("catalogue: new products, platforms and licences", "[pkgset][catalog]"
     CHECK(e->eval("cudaPackages_13_2.libcublasmp.license.shortName") == "NVIDIA Math SDK SLA");
     CHECK(e->eval("cudaPackages_13_2.nvpl_blas.available") == false);
     CHECK(e->eval("cudaPackages_13_2.libcudss.version") == "0.8.0.10");
-    CHECK(test::make_evaluator({}, "aarch64-linux")->eval("cudaPackages_13_2.nvpl_blas.available") ==
-          true);
+    CHECK(
+        test::make_evaluator({}, "aarch64-linux")->eval("cudaPackages_13_2.nvpl_blas.available") ==
+        true);
     // cuSPARSELt 0.8.1 only from CUDA 12.9.
     for (const char* set : {"cudaPackages_12_6", "cudaPackages_12_8"}) {
         CHECK(e->eval(std::string(set) + ".libcusparse_lt_0_8.available") == false);
