@@ -41,7 +41,7 @@ Catalog::Catalog(manifest::ManifestStore store, fixups::FixupSet fixups)
                     throw Error(
                         ErrorKind::InvalidInput,
                         fmt::format("set '{}' pins {} {}, but there is no {}/redistrib_{}.json",
-                                    name, product, branch.version, product, branch.version),
+                                    def.name, product, branch.version, product, branch.version),
                         pins.path);
                 }
             }

@@ -222,8 +222,9 @@ void ContentsBuilder::add_package_aliases() {
         if (has(alias) || !has(target)) {
             continue;
         }
+        const std::string& wanted = target; // clang 14 cannot capture a structured binding
         Package copy = *std::find_if(m_out.packages.begin(), m_out.packages.end(),
-                                     [&](const Package& p) { return p.attr == target; });
+                                     [&](const Package& p) { return p.attr == wanted; });
         copy.attr = alias;
         m_out.packages.push_back(std::move(copy));
     }
